@@ -1,0 +1,86 @@
+"""Shape the freshly rendered project to the answers, then say what to do next.
+
+One table, REMOVE_WHEN, decides which optional files exist; one loop walks it. The hook touches
+nothing outside the project it runs in and does no git, network or locking work, so `cruft
+update` can replay it in a temporary directory as often as it likes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+# The only Jinja in this file. tojson escapes every quote character, so the raw string cannot end early.
+ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
+
+# (answer, value) -> paths, relative to the project root, that have no purpose with that answer.
+# `{package_name}` is filled in from the answers. Directories are removed whole.
+REMOVE_WHEN: dict[tuple[str, object], tuple[str, ...]] = {
+    ("cli", "none"): (
+        "src/{package_name}/cli.py",
+        "src/{package_name}/__main__.py",
+        "tests/test_cli.py",
+    ),
+    ("codecov", False): ("codecov.yml",),
+}
+
+
+def paths_to_remove(answers: Mapping[str, Any]) -> list[str]:
+    """The project-relative paths the answers switch off, in table order."""
+    paths: list[str] = []
+    for (field, value), templates in REMOVE_WHEN.items():
+        if answers.get(field) == value:
+            paths.extend(template.format(package_name=answers["package_name"]) for template in templates)
+    return paths
+
+
+def remove(root: Path, relative_paths: Iterable[str]) -> list[str]:
+    """Delete each path under root (already gone is fine: a replay must not fail); return those removed."""
+    removed = []
+    resolved_root = root.resolve()
+    for relative in relative_paths:
+        target = (root / relative).resolve()
+        if resolved_root not in target.parents:
+            raise ValueError(f"refusing to remove {relative!r}: it is outside the project")
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+        else:
+            continue
+        removed.append(relative)
+    return removed
+
+
+def next_steps(answers: Mapping[str, Any]) -> str:
+    slug = answers["project_slug"]
+    repo = f"{answers['github_owner']}/{slug}"
+    return "\n".join(
+        [
+            f"Created {slug}. Next steps:",
+            f"  cd {slug}",
+            "  git init -b main",
+            "  uv sync                      # creates .venv and uv.lock (commit uv.lock)",
+            "  uv run pre-commit install    # run the hooks on every commit",
+            "  uv run pytest                # tests with the coverage gate",
+            "  git add -A && git commit -m 'Start from cookiecutter-python-pipeline'",
+            f"  Create the empty GitHub repository {repo}, push, then follow docs/deployment.md.",
+            "Baked with plain cookiecutter? Link the project to its template so updates can flow:",
+            "  uvx cruft link <template-url>   (see the template's README, 'Keeping up to date')",
+        ]
+    )
+
+
+def main(answers_json: str = ANSWERS_JSON, root: Path | None = None) -> int:
+    answers = json.loads(answers_json)
+    remove(root or Path.cwd(), paths_to_remove(answers))
+    print(next_steps(answers))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Shared fixtures: `bake(**overrides)` returns a baked Project, cached for the whole session."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from support.options import TEMPLATE
+
+# Tools must never reach for a Python or a template over the network.
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+
+
+@dataclass
+class Project:
+    """A baked project: where it is, what it was asked, and ways to look inside."""
+
+    path: Path
+    answers: dict[str, Any]
+    _parsed: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def run(
+        self,
+        *command: str | Path,
+        env: Mapping[str, str] | None = None,
+        check: bool = True,
+        timeout: float = 600,
+    ) -> subprocess.CompletedProcess[str]:
+        completed = subprocess.run(
+            [str(part) for part in command],
+            cwd=self.path,
+            env={**os.environ, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if check and completed.returncode != 0:
+            pytest.fail(
+                f"{' '.join(map(str, command))} exited {completed.returncode} in {self.path}\n"
+                f"--- stdout\n{completed.stdout}\n--- stderr\n{completed.stderr}",
+                pytrace=False,
+            )
+        return completed
+
+    def exists(self, relative: str) -> bool:
+        return (self.path / relative).exists()
+
+    def text(self, relative: str) -> str:
+        return (self.path / relative).read_text(encoding="utf-8")
+
+    def toml(self, relative: str = "pyproject.toml") -> dict[str, Any]:
+        if relative not in self._parsed:
+            self._parsed[relative] = tomllib.loads(self.text(relative))
+        return self._parsed[relative]
+
+    def yaml(self, relative: str) -> Any:
+        if relative not in self._parsed:
+            self._parsed[relative] = yaml.safe_load(self.text(relative))
+        return self._parsed[relative]
+
+    def files(self) -> list[str]:
+        """Every file, relative and with forward slashes, ignoring tool output."""
+        skip = {
+            ".venv",
+            ".git",
+            "dist",
+            "__pycache__",
+            ".mypy_cache",
+            ".ruff_cache",
+            ".pytest_cache",
+        }
+        return sorted(
+            path.relative_to(self.path).as_posix()
+            for path in self.path.rglob("*")
+            if path.is_file() and not skip.intersection(path.relative_to(self.path).parts)
+        )
+
+    @property
+    def package(self) -> str:
+        return str(self.answers["package_name"])
+
+
+Bake = Callable[..., Project]
+
+
+@pytest.fixture(scope="session")
+def bake(cookies_session: Any) -> Bake:
+    """Bake once per distinct set of overrides per test session (per xdist worker)."""
+    cache: dict[str, Project] = {}
+
+    def _bake(**overrides: Any) -> Project:
+        key = json.dumps(overrides, sort_keys=True)
+        if key not in cache:
+            result = cookies_session.bake(extra_context=overrides, template=str(TEMPLATE))
+            if result.exception is not None:
+                pytest.fail(f"bake with {overrides} failed: {result.exception!r}", pytrace=False)
+            cache[key] = Project(Path(result.project_path), dict(result.context))
+        return cache[key]
+
+    return _bake
+
+
+@pytest.fixture(scope="session")
+def template_dir() -> Path:
+    return TEMPLATE

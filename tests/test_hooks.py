@@ -1,0 +1,165 @@
+"""The hooks are plain Python: import them and test their functions directly."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from support.options import QUESTIONS, TEMPLATE
+
+pytestmark = pytest.mark.hooks
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, TEMPLATE / "hooks" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pre_gen = load("pre_gen_project")
+post_gen = load("post_gen_project")
+
+
+def answers(**overrides: Any) -> dict[str, Any]:
+    """Rendered default answers, as cookiecutter would pass them."""
+    base = {k: (v[0] if isinstance(v, list) else v) for k, v in QUESTIONS.items()}
+    base |= {"project_slug": "example-pipeline-package", "package_name": "example_pipeline_package"}
+    return base | overrides
+
+
+@pytest.mark.parametrize("name", ["pre_gen_project", "post_gen_project"])
+def test_the_answers_line_is_the_only_jinja(name: str) -> None:
+    lines = (TEMPLATE / "hooks" / f"{name}.py").read_text("utf-8").splitlines()
+    jinja = [line for line in lines if re.search(r"\{\{|\{%|\{#", line)]
+    assert jinja == ['ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""']
+
+
+@pytest.mark.parametrize("name", ["pre_gen_project", "post_gen_project"])
+def test_hooks_do_nothing_a_replay_would_regret(name: str) -> None:
+    source = (TEMPLATE / "hooks" / f"{name}.py").read_text("utf-8")
+    for forbidden in (
+        "subprocess",
+        "urllib",
+        "socket",
+        "_repo_dir",
+        "_output_dir",
+        "datetime",
+        "time.",
+    ):
+        assert forbidden not in source, forbidden
+
+
+def test_default_answers_are_valid() -> None:
+    pre_gen.validate(answers())
+
+
+def test_main_reports_one_line_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert pre_gen.main(json.dumps(answers(author_email="nope"))) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("error: author_email='nope' is not accepted:")
+
+
+def test_main_accepts_good_answers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert pre_gen.main(json.dumps(answers())) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        pytest.param("package_name", "class", id="keyword"),
+        pytest.param("package_name", "json", id="stdlib"),
+        pytest.param("package_name", "tests", id="reserved"),
+        pytest.param("package_name", "My-Package", id="not-identifier"),
+        pytest.param("package_name", "a" * 41, id="package-too-long"),
+        pytest.param("project_slug", "Bad Slug", id="slug-space"),
+        pytest.param("project_slug", "a" * 41, id="slug-too-long"),
+        pytest.param("project_slug", "trailing-", id="slug-trailing-hyphen"),
+        pytest.param("version", "1.0-RC1", id="non-canonical-version"),
+        pytest.param("version", "banana", id="not-a-version"),
+        pytest.param("python_min", "3.10", id="eol-python"),
+        pytest.param("python_max", "3.16", id="unreleased-python"),
+        pytest.param("python_min", "three", id="python-garbage"),
+        pytest.param("coverage_threshold", "101", id="threshold-too-high"),
+        pytest.param("coverage_threshold", "-1", id="threshold-negative"),
+        pytest.param("coverage_threshold", "8.5", id="threshold-fraction"),
+        pytest.param("github_owner", "-bad", id="owner-leading-hyphen"),
+        pytest.param("github_owner", "a" * 40, id="owner-too-long"),
+        pytest.param("author_email", "me@localhost", id="email-no-domain"),
+        pytest.param("description", "two\nlines", id="description-newline"),
+        pytest.param("project_name", "   ", id="name-blank"),
+        pytest.param("cli", "click", id="unknown-choice"),
+        pytest.param("codecov", "maybe", id="flag-not-bool"),
+    ],
+)
+def test_each_bad_answer_names_its_field(field: str, value: Any) -> None:
+    with pytest.raises(pre_gen.AnswerError, match=rf"^{re.escape(field)}=") as caught:
+        pre_gen.validate(answers(**{field: value}))
+    assert repr(value) in str(caught.value)
+
+
+def test_python_range_must_be_ordered() -> None:
+    with pytest.raises(pre_gen.AnswerError, match=re.escape("no older than python_min='3.13'")):
+        pre_gen.validate(answers(python_min="3.13", python_max="3.12"))
+
+
+def test_proprietary_code_is_not_published_to_pypi() -> None:
+    with pytest.raises(pre_gen.AnswerError, match=r"^publish='pypi'"):
+        pre_gen.validate(answers(license="Proprietary", publish="pypi"))
+    pre_gen.validate(answers(license="Proprietary", publish="private-index"))
+
+
+@pytest.mark.parametrize("version", ["0.1.0", "1.0.0rc1", "2!1.0", "1.0.post1", "1.0.dev3", "10.20.30a4"])
+def test_canonical_versions_are_accepted(version: str) -> None:
+    pre_gen.validate(answers(version=version))
+
+
+def test_every_removal_in_the_table_names_a_template_file() -> None:
+    project_template = TEMPLATE / "{{cookiecutter.project_slug}}"
+    for templates in post_gen.REMOVE_WHEN.values():
+        for relative in templates:
+            path = project_template / relative.format(package_name="{{cookiecutter.package_name}}")
+            assert path.exists(), relative
+
+
+def test_every_table_key_is_a_real_option_value() -> None:
+    for field, value in post_gen.REMOVE_WHEN:
+        options = QUESTIONS[field]
+        assert value in (options if isinstance(options, list) else [True, False]), (field, value)
+
+
+def test_paths_follow_answers() -> None:
+    assert post_gen.paths_to_remove(answers(cli="argparse", codecov=True)) == []
+    removed = post_gen.paths_to_remove(answers(cli="none", codecov=False))
+    assert "src/example_pipeline_package/cli.py" in removed
+    assert "codecov.yml" in removed
+
+
+def test_remove_is_idempotent_and_stays_inside(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "f.txt").write_text("x")
+    (tmp_path / "g.txt").write_text("y")
+    assert post_gen.remove(tmp_path, ["a", "g.txt"]) == ["a", "g.txt"]
+    assert post_gen.remove(tmp_path, ["a", "g.txt"]) == []
+    with pytest.raises(ValueError, match="outside the project"):
+        post_gen.remove(tmp_path, ["../elsewhere"])
+
+
+def test_post_gen_main_twice_is_a_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "codecov.yml").write_text("x")
+    given = json.dumps(answers(codecov=False))
+    assert post_gen.main(given, tmp_path) == 0
+    assert post_gen.main(given, tmp_path) == 0
+    assert not (tmp_path / "codecov.yml").exists()
+    out = capsys.readouterr().out
+    assert "uv sync" in out
+    assert "cruft link" in out

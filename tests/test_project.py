@@ -1,0 +1,77 @@
+"""Project tier: baked projects pass their own sync, tests, lint, type check, build and install."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Bake, Project
+from support.options import CHOICES, PROJECT_COMBINATIONS
+from support.pythons import find_python
+
+pytestmark = pytest.mark.project
+
+TOOLS = Path(sys.executable).parent
+
+
+def check_project(project: Project, python: str) -> None:
+    """Everything a user runs after baking, in the order the README gives it."""
+    project.run("uv", "sync", "--python", python)
+    tests = project.run("uv", "run", "--no-sync", "pytest")
+    threshold = float(project.answers["coverage_threshold"])
+    assert f"Required test coverage of {threshold}% reached" in tests.stdout
+    project.run("uv", "run", "--no-sync", "ruff", "check", ".")
+    project.run("uv", "run", "--no-sync", "ruff", "format", "--check", ".")
+    project.run("uv", "run", "--no-sync", "mypy")
+    project.run("uv", "build", "--python", python, "--out-dir", "dist", "--clear")
+    dists = sorted(str(p) for p in (project.path / "dist").iterdir() if p.name.endswith((".whl", ".tar.gz")))
+    assert len(dists) == 2, dists
+    project.run(TOOLS / "twine", "check", "--strict", *dists)
+    check_wheel_installs(project, python, next(d for d in dists if d.endswith(".whl")))
+
+
+def check_wheel_installs(project: Project, python: str, wheel: str) -> None:
+    """The wheel alone, in an empty venv, imports, reports its version and runs its CLI."""
+    venv = project.path / ".wheel-venv"
+    project.run("uv", "venv", "--python", python, "--clear", venv)
+    venv_python = venv / "bin" / "python"
+    project.run("uv", "pip", "install", "--python", venv_python, wheel)
+    version = project.run(
+        venv_python, "-c", f"import {project.package}; print({project.package}.__version__)"
+    )
+    assert version.stdout.strip() == project.answers["version"]
+    if project.answers["cli"] != "none":
+        greeting = project.run(venv / "bin" / project.answers["project_slug"], "Ada")
+        assert greeting.stdout == "Hello, Ada!\n"
+        shown = project.run(venv_python, "-m", project.package, "--version")
+        assert shown.stdout.strip() == f"{project.answers['project_slug']} {project.answers['version']}"
+
+
+@pytest.mark.parametrize(
+    "overrides", [pytest.param(overrides, id=name) for name, overrides in PROJECT_COMBINATIONS]
+)
+def test_baked_project_passes_its_own_checks(bake: Bake, overrides: dict[str, Any]) -> None:
+    project = bake(**overrides)
+    python = find_python(project.answers["python_min"])
+    if python is None:
+        pytest.skip(f"Python {project.answers['python_min']} is not installed on this machine")
+    check_project(project, python)
+
+
+@pytest.mark.parametrize("version", ["3.11", "3.12", "3.13"])
+def test_default_bake_on_each_installed_python(bake: Bake, version: str) -> None:
+    python = find_python(version)
+    if python is None:
+        pytest.skip(f"Python {version} is not installed on this machine; uv may not download one here")
+    project = bake(project_slug=f"default-on-py{version.replace('.', '')}")
+    check_project(project, python)
+
+
+def test_project_set_covers_every_option_value() -> None:
+    seen = {
+        key: {str(overrides.get(key, values[0])) for _, overrides in PROJECT_COMBINATIONS}
+        for key, values in CHOICES.items()
+    }
+    assert seen == {key: {str(v) for v in values} for key, values in CHOICES.items()}

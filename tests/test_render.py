@@ -1,0 +1,193 @@
+"""Render tier: every combination bakes files that parse, hold no leftover Jinja, and follow the answers."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Bake, Project
+from support.options import CHOICES, QUESTIONS, render_combinations
+
+pytestmark = pytest.mark.render
+
+COMBINATIONS = [pytest.param(overrides, id=name) for name, overrides in render_combinations()]
+LEFTOVER_JINJA = re.compile(r"\{\{-?\s*cookiecutter|\{%|%\}|\{#|#\}|cookiecutter\.[a-z_]")
+TOOLS = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    return str(TOOLS / name)
+
+
+@pytest.fixture(params=COMBINATIONS)
+def project(request: pytest.FixtureRequest, bake: Bake) -> Project:
+    return bake(**request.param)
+
+
+def test_no_unrendered_jinja(project: Project) -> None:
+    leftovers = []
+    for relative in project.files():
+        text = (project.path / relative).read_text(encoding="utf-8")
+        leftovers += [f"{relative}: {match.group(0)!r}" for match in LEFTOVER_JINJA.finditer(text)]
+        if LEFTOVER_JINJA.search(relative):
+            leftovers.append(f"file name {relative}")
+    assert leftovers == []
+
+
+def test_structured_files_parse(project: Project) -> None:
+    parsed = []
+    for relative in project.files():
+        if relative.endswith((".yml", ".yaml")):
+            assert project.yaml(relative) is not None, relative
+        elif relative.endswith(".toml"):
+            project.toml(relative)
+        elif relative.endswith(".json"):
+            json.loads(project.text(relative))
+        else:
+            continue
+        parsed.append(relative)
+    assert "pyproject.toml" in parsed
+    assert ".pre-commit-config.yaml" in parsed
+
+
+def test_python_versions_written_once_agree(project: Project) -> None:
+    """requires-python, classifiers and tool targets all derive from python_min/python_max."""
+    oldest, newest = project.answers["python_min"], project.answers["python_max"]
+    expected = [f"3.{minor}" for minor in range(int(oldest[2:]), int(newest[2:]) + 1)]
+    pyproject = project.toml()
+    assert pyproject["project"]["requires-python"] == f">={oldest}"
+    classified = [
+        c.rsplit(" :: ", 1)[1]
+        for c in pyproject["project"]["classifiers"]
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    ]
+    assert classified == expected
+    assert pyproject["tool"]["ruff"]["target-version"] == "py" + oldest.replace(".", "")
+    assert pyproject["tool"]["mypy"]["python_version"] == oldest
+
+
+def test_files_follow_the_options(project: Project) -> None:
+    answers, pyproject = project.answers, project.toml()
+    package = f"src/{project.package}"
+    has_cli = answers["cli"] != "none"
+    for relative in (f"{package}/cli.py", f"{package}/__main__.py", "tests/test_cli.py"):
+        assert project.exists(relative) is has_cli, relative
+    assert ("scripts" in pyproject["project"]) is has_cli
+    assert any(dep.startswith("typer") for dep in pyproject["project"]["dependencies"]) is (
+        answers["cli"] == "typer"
+    )
+    assert project.exists("codecov.yml") is answers["codecov"]
+    assert project.exists(f"{package}/py.typed")
+    assert project.exists(f"{package}/__init__.py")
+
+
+def test_license_matches_the_answer(project: Project) -> None:
+    pyproject = project.toml()["project"]
+    license_text = project.text("LICENSE")
+    expected_spdx = {"Proprietary": "LicenseRef-Proprietary"}.get(
+        project.answers["license"], project.answers["license"]
+    )
+    assert pyproject["license"] == expected_spdx
+    assert pyproject["license-files"] == ["LICENSE"]
+    first_words = {
+        "MIT": "MIT License",
+        "Apache-2.0": "Apache License",
+        "BSD-3-Clause": "BSD 3-Clause License",
+        "GPL-3.0-or-later": "GNU GENERAL PUBLIC LICENSE",
+        "Proprietary": "Copyright (c)",
+    }[project.answers["license"]]
+    assert license_text.lstrip().startswith(first_words)
+    is_private = "Private :: Do Not Upload" in pyproject["classifiers"]
+    assert is_private is (project.answers["license"] == "Proprietary")
+
+
+def test_already_formatted_and_lint_clean(project: Project) -> None:
+    project.run(tool("ruff"), "format", "--check", "--no-cache", ".")
+    project.run(tool("ruff"), "check", "--no-cache", ".")
+
+
+def test_pyproject_is_valid(project: Project) -> None:
+    project.run(tool("validate-pyproject"), "pyproject.toml")
+
+
+def test_pre_commit_config_is_valid(project: Project) -> None:
+    project.run(tool("pre-commit"), "validate-config", ".pre-commit-config.yaml")
+
+
+def test_every_choice_is_rendered_somewhere() -> None:
+    seen: dict[str, set[Any]] = {key: set() for key in CHOICES}
+    for _, overrides in render_combinations():
+        for key in CHOICES:
+            seen[key].add(overrides.get(key, CHOICES[key][0]))
+    assert {key: sorted(map(str, values)) for key, values in seen.items()} == {
+        key: sorted(map(str, values)) for key, values in CHOICES.items()
+    }
+
+
+# What the files must end up holding. Cookiecutter renders answers as Jinja, so a user who wants a
+# literal `${{ ... }}` types it inside {% raw %}...{% endraw %}; `answered()` does that here.
+HOSTILE = {
+    "project_name": 'Ünïcode "Quoted" Tool: #1 ${{ github.token }}',
+    "description": 'It\'s a "test" \\ with: colons # hash ${{ secrets.GITHUB_TOKEN }} and ünïcode ✓',
+    "author_name": 'Zoë O\'Brien "Dev" \\ #1: ${{ env.X }}',
+}
+
+
+def answered(value: str) -> str:
+    return value.replace("${{", "{% raw %}${{").replace("}}", "}}{% endraw %}")
+
+
+@pytest.fixture
+def hostile(bake: Bake) -> Project:
+    return bake(**{key: answered(value) for key, value in HOSTILE.items()})
+
+
+@pytest.mark.parametrize("key", sorted(HOSTILE))
+def test_hostile_text_survives_exactly(hostile: Project, key: str) -> None:
+    pyproject = hostile.toml()["project"]
+    where = {
+        "project_name": lambda: hostile.text("README.md").splitlines()[0].removeprefix("# "),
+        "description": lambda: pyproject["description"],
+        "author_name": lambda: pyproject["authors"][0]["name"],
+    }
+    assert where[key]() == HOSTILE[key]
+
+
+def test_hostile_text_stays_out_of_workflows_and_code(hostile: Project) -> None:
+    """Free text never reaches a place where GitHub or Python would evaluate it."""
+    for relative in hostile.files():
+        if relative.startswith(".github/") or relative.endswith(".py"):
+            text = hostile.text(relative)
+            for value in HOSTILE.values():
+                assert value not in text, relative
+
+
+def test_hostile_bake_is_still_clean(hostile: Project) -> None:
+    hostile.run(tool("ruff"), "format", "--check", "--no-cache", ".")
+    hostile.run(tool("ruff"), "check", "--no-cache", ".")
+    hostile.run(tool("validate-pyproject"), "pyproject.toml")
+    assert hostile.answers["project_slug"] == "unicode-quoted-tool-1-github-token"
+
+
+def test_defaults_come_from_cookiecutter_json(bake: Bake) -> None:
+    project = bake()
+    for key, value in QUESTIONS.items():
+        if isinstance(value, str) and "{{" not in value:
+            assert project.answers[key] == value
+
+
+def test_baking_twice_gives_identical_files(tmp_path: Path, template_dir: Path) -> None:
+    """Same answers, same bytes: nothing machine-dependent leaks in (cruft diffs rely on it)."""
+    from cookiecutter.main import cookiecutter
+
+    trees = []
+    for name in ("first", "second"):
+        project = Path(cookiecutter(str(template_dir), no_input=True, output_dir=str(tmp_path / name)))
+        trees.append(
+            {p.relative_to(project): p.read_bytes() for p in sorted(project.rglob("*")) if p.is_file()}
+        )
+    assert trees[0] == trees[1]

@@ -1,0 +1,13 @@
+"""The package's first feature: replace it with your own."""
+
+
+def greet(name: str = "world") -> str:
+    """Return a greeting for ``name``.
+
+    Blank names are refused: callers find their bug early instead of "Hello, !".
+    """
+    cleaned = name.strip()
+    if not cleaned:
+        msg = "name must not be blank"
+        raise ValueError(msg)
+    return f"Hello, {cleaned}!"
