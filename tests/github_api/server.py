@@ -1,0 +1,334 @@
+"""A local stand-in for the GitHub REST API, for running .github/scripts for real.
+
+It listens on 127.0.0.1 only. Every request must name an operation that GitHub's
+OpenAPI description documents, carry an Authorization header, and send a body that
+the operation's requestBody schema accepts; anything else is answered the way GitHub
+would (404, 401, 422) and also recorded in `violations`, which the tests' fixture
+asserts is empty, so a script cannot pass by ignoring an error answer.
+
+Only the operations the scripts use are implemented, with in-memory state so that
+idempotency is tested for real: a ruleset created once is found and updated by id.
+Tests steer the rest with `force()` (any answer for any operation) and the per-repo
+switches of `Repository`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from .openapi import Description, Operation
+
+NOT_FOUND = {"message": "Not Found", "status": "404"}
+# What a fine-grained token without "Administration: write" gets from these endpoints.
+NO_ADMIN = {"message": "Resource not accessible by personal access token", "status": "403"}
+
+
+@dataclass
+class Repository:
+    default_branch: str = "main"
+    branches: set[str] = field(default_factory=lambda: {"main"})
+    # False plays a GitHub Enterprise Server that predates rulesets: no such endpoint.
+    rulesets_available: bool = True
+    rulesets: list[dict[str, Any]] = field(default_factory=list)
+    protection: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    operation_id: str | None
+    body: Any
+    status: int
+
+
+@dataclass
+class Forced:
+    status: int
+    body: Any
+    headers: dict[str, str]
+    remaining: int | None
+
+
+Reply = tuple[int, Any, dict[str, str]]
+
+
+class FakeGitHub:
+    """The stand-in's state and rules; `serve()` puts it on a 127.0.0.1 port."""
+
+    def __init__(self, description: Description) -> None:
+        self.description = description
+        self.repos: dict[str, Repository] = {"octo/demo": Repository()}
+        # Token -> role. "admin" may write; "reader" may only read.
+        self.tokens = {"admin-token": "admin", "reader-token": "reader"}
+        self.calls: list[Call] = []
+        self.violations: list[str] = []
+        self.max_per_page = 100
+        self.url = ""
+        self._forced: dict[str, list[Forced]] = {}
+        self._ids = itertools.count(1000)
+        self._lock = threading.Lock()
+
+    # -- steering, for tests ---------------------------------------------------------
+
+    def force(
+        self,
+        operation_id: str,
+        status: int,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        times: int | None = None,
+    ) -> None:
+        """Answer `operation_id` ("*" for any) with this, `times` times or always."""
+        if operation_id != "*" and operation_id not in self.description.by_id:
+            raise ValueError(f"GitHub documents no operation {operation_id!r}")
+        self._forced.setdefault(operation_id, []).append(Forced(status, body, headers or {}, times))
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def calls_to(self, operation_id: str) -> list[Call]:
+        return [call for call in self.calls if call.operation_id == operation_id]
+
+    def writes(self) -> list[Call]:
+        return [call for call in self.calls if call.method != "GET"]
+
+    # -- the HTTP side ----------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: Any, raw: bytes) -> Reply:
+        split = urllib.parse.urlsplit(target)
+        query = urllib.parse.parse_qs(split.query)
+        with self._lock:
+            reply, operation, body = self._answer(method, split.path, query, headers, raw)
+            operation_id = operation.operation_id if operation else None
+            self.calls.append(Call(method, split.path, query, operation_id, body, reply[0]))
+            if operation is not None:
+                for problem in self.description.response_errors(operation, reply[0], reply[1]):
+                    self.violations.append(f"stand-in answer to {operation_id}: {problem}")
+        return reply
+
+    def _answer(
+        self, method: str, path: str, query: dict[str, list[str]], headers: Any, raw: bytes
+    ) -> tuple[Reply, Operation | None, Any]:
+        found = self.description.match(method, path)
+        if found is None:
+            self.violations.append(f"{method} {path}: GitHub documents no such operation")
+            return (404, NOT_FOUND, {}), None, None
+        operation, params = found
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            self.violations.append(f"{operation.operation_id}: body is not JSON")
+            return (400, {"message": "Problems parsing JSON"}, {}), operation, None
+        authorization = headers.get("Authorization")
+        if not authorization:
+            self.violations.append(f"{operation.operation_id}: no Authorization header")
+            return (401, {"message": "Requires authentication"}, {}), operation, body
+        if body is not None and "json" not in headers.get("Content-Type", ""):
+            self.violations.append(f"{operation.operation_id}: body sent without JSON type")
+        problems = self.description.body_errors(operation, body)
+        if problems:
+            self.violations.extend(f"{operation.operation_id}: {p}" for p in problems)
+            return (422, {"message": "Invalid request.", "errors": problems}, {}), operation, body
+        scheme, _, token = authorization.partition(" ")
+        role = self.tokens.get(token.strip()) if scheme in {"Bearer", "token"} else None
+        if role is None:
+            return (401, {"message": "Bad credentials", "status": "401"}, {}), operation, body
+        forced = self._take_forced(operation.operation_id)
+        if forced is not None:
+            return forced, operation, body
+        handler = ROUTES.get(operation.operation_id)
+        if handler is None:
+            self.violations.append(f"{operation.operation_id}: not implemented by the stand-in")
+            return (501, {"message": "not implemented"}, {}), operation, body
+        repo = self.repos.get(f"{params['owner']}/{params['repo']}")
+        if repo is None:
+            return (404, NOT_FOUND, {}), operation, body
+        request = Request(self, repo, role, params, query, body)
+        return handler(request), operation, body
+
+    def _take_forced(self, operation_id: str) -> Reply | None:
+        for key in (operation_id, "*"):
+            for forced in self._forced.get(key, []):
+                if forced.remaining is None or forced.remaining > 0:
+                    if forced.remaining is not None:
+                        forced.remaining -= 1
+                    return forced.status, forced.body, forced.headers
+        return None
+
+
+@dataclass(frozen=True)
+class Request:
+    github: FakeGitHub
+    repo: Repository
+    role: str
+    params: dict[str, str]
+    query: dict[str, list[str]]
+    body: Any
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.params['owner']}/{self.params['repo']}"
+
+    @property
+    def branch(self) -> str:
+        return urllib.parse.unquote(self.params["branch"])
+
+
+# -- the operations the scripts use -------------------------------------------------
+
+
+def get_repo(request: Request) -> Reply:
+    owner, name = request.full_name.split("/")
+    data = {
+        "id": 1,
+        "name": name,
+        "full_name": request.full_name,
+        "owner": {"login": owner, "type": "User"},
+        "private": False,
+        "default_branch": request.repo.default_branch,
+        "permissions": {"admin": request.role == "admin", "pull": True},
+    }
+    return 200, data, {}
+
+
+def get_branch(request: Request) -> Reply:
+    if request.branch not in request.repo.branches:
+        return 404, {"message": "Branch not found", "status": "404"}, {}
+    protected = request.branch in request.repo.protection
+    return 200, {"name": request.branch, "protected": protected}, {}
+
+
+def list_rulesets(request: Request) -> Reply:
+    if not request.repo.rulesets_available:
+        return 404, NOT_FOUND, {}
+    per_page = min(int(request.query.get("per_page", ["30"])[0]), request.github.max_per_page)
+    page = int(request.query.get("page", ["1"])[0])
+    everything = [summary(ruleset) for ruleset in request.repo.rulesets]
+    shown = everything[(page - 1) * per_page : page * per_page]
+    headers = {}
+    if page * per_page < len(everything):
+        query = {key: values[0] for key, values in request.query.items()}
+        query |= {"page": str(page + 1), "per_page": str(per_page)}
+        path = f"/repos/{request.full_name}/rulesets?{urllib.parse.urlencode(query)}"
+        headers["Link"] = f'<{request.github.url}{path}>; rel="next"'
+    return 200, shown, headers
+
+
+def create_ruleset(request: Request) -> Reply:
+    if not request.repo.rulesets_available:
+        return 404, NOT_FOUND, {}
+    if request.role != "admin":
+        return 403, NO_ADMIN, {}
+    if any(ruleset["name"] == request.body["name"] for ruleset in request.repo.rulesets):
+        return 422, {"message": "Validation Failed", "errors": ["Name must be unique"]}, {}
+    ruleset = {"id": request.github.next_id(), **request.body}
+    request.repo.rulesets.append(ruleset)
+    return 201, stored(ruleset, request.full_name), {}
+
+
+def update_ruleset(request: Request) -> Reply:
+    if not request.repo.rulesets_available:
+        return 404, NOT_FOUND, {}
+    if request.role != "admin":
+        return 403, NO_ADMIN, {}
+    for ruleset in request.repo.rulesets:
+        if str(ruleset["id"]) == request.params["ruleset_id"]:
+            ruleset.update(request.body)
+            return 200, stored(ruleset, request.full_name), {}
+    return 404, NOT_FOUND, {}
+
+
+def update_branch_protection(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, NO_ADMIN, {}
+    if request.branch not in request.repo.branches:
+        return 404, {"message": "Branch not found", "status": "404"}, {}
+    request.repo.protection[request.branch] = request.body
+    url = f"{request.github.url}/repos/{request.full_name}/branches/{request.branch}"
+    return 200, {"url": f"{url}/protection"}, {}
+
+
+def summary(ruleset: dict[str, Any]) -> dict[str, Any]:
+    # The list endpoint leaves out conditions and rules; scripts must not rely on them.
+    keys = ("id", "name", "target", "enforcement")
+    return {key: ruleset[key] for key in keys if key in ruleset} | {"source_type": "Repository"}
+
+
+def stored(ruleset: dict[str, Any], full_name: str) -> dict[str, Any]:
+    return {**ruleset, "source_type": "Repository", "source": full_name}
+
+
+ROUTES: dict[str, Callable[[Request], Reply]] = {
+    "repos/get": get_repo,
+    "repos/get-branch": get_branch,
+    "repos/get-repo-rulesets": list_rulesets,
+    "repos/create-repo-ruleset": create_ruleset,
+    "repos/update-repo-ruleset": update_ruleset,
+    "repos/update-branch-protection": update_branch_protection,
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        status, body, headers = self.server.github.handle(self.command, self.path, self.headers, raw)
+        payload = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests read `calls`, not a log."""
+
+
+class _Server(ThreadingHTTPServer):
+    github: FakeGitHub
+
+
+@contextmanager
+def serve(github: FakeGitHub) -> Iterator[FakeGitHub]:
+    """Run `github` on a free 127.0.0.1 port for the duration of the block."""
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.github = github
+    github.url = f"http://127.0.0.1:{server.server_address[1]}"
+    # A short poll keeps shutdown() quick; it runs after every test.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-github", daemon=True)
+    thread.start()
+    try:
+        yield github
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def closed_port_url() -> str:
+    """A 127.0.0.1 URL where nothing listens, for "GitHub unreachable" cases."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+__all__ = ["FakeGitHub", "Repository", "closed_port_url", "serve"]
