@@ -26,6 +26,11 @@ REMOVE_WHEN: dict[tuple[str, object], tuple[str, ...]] = {
         "tests/test_cli.py",
     ),
     ("codecov", False): ("codecov.yml",),
+    ("notifications", "none"): (".github/workflows/notify.yml", ".github/scripts/notify.py"),
+    ("template_sync", False): (".github/workflows/template-sync.yml", ".github/scripts/template_sync.py"),
+    # Only the PyPI path installs from an index (TestPyPI) before the final upload.
+    ("publish", "private-index"): (".github/scripts/install_release.py",),
+    ("publish", "none"): (".github/scripts/install_release.py",),
 }
 
 

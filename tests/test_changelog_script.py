@@ -107,9 +107,7 @@ def run_script(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Resu
         timeout=60,
     )
     # Decoded by hand: text mode would turn "\r\n" into "\n" and hide a stray "\r".
-    return Result(
-        completed.returncode, completed.stdout.decode("utf-8"), completed.stderr.decode("utf-8")
-    )
+    return Result(completed.returncode, completed.stdout.decode("utf-8"), completed.stderr.decode("utf-8"))
 
 
 def assert_refused(result: Result, *fragments: str, returncode: int = 1) -> None:
@@ -151,15 +149,9 @@ def test_script_is_copied_unrendered() -> None:
         pytest.param("full.md", "Unreleased", FULL_UNRELEASED, id="unreleased-on-request"),
         pytest.param("full.md", "unreleased", FULL_UNRELEASED, id="unreleased-any-case"),
         pytest.param("first-release.md", "0.1.0", FIRST_RELEASE_0_1_0, id="first-release-only"),
-        pytest.param(
-            "semver-prereleases.md", "1.0.0-beta.2", SEMVER_1_0_0_BETA_2, id="semver-prerelease"
-        ),
-        pytest.param(
-            "semver-prereleases.md", "1.0.0-beta.1", SEMVER_1_0_0_BETA_1, id="heading-without-date"
-        ),
-        pytest.param(
-            "unreleased-only.md", "Unreleased", UNRELEASED_ONLY, id="unreleased-only-changelog"
-        ),
+        pytest.param("semver-prereleases.md", "1.0.0-beta.2", SEMVER_1_0_0_BETA_2, id="semver-prerelease"),
+        pytest.param("semver-prereleases.md", "1.0.0-beta.1", SEMVER_1_0_0_BETA_1, id="heading-without-date"),
+        pytest.param("unreleased-only.md", "Unreleased", UNRELEASED_ONLY, id="unreleased-only-changelog"),
     ],
 )
 def test_extract_prints_the_section_body(changelog: str, version: str, expected: str) -> None:
@@ -189,9 +181,7 @@ def pad_headings(text: str) -> str:
         pytest.param(lambda text: text.replace("\n", "\r").encode(), id="old-mac-cr"),
         pytest.param(lambda text: pad_headings(text).encode(), id="trailing-whitespace"),
         # The BOM must not hide a heading on the very first line.
-        pytest.param(
-            lambda text: text[text.index("## [1.2.0]") :].encode("utf-8-sig"), id="utf8-bom"
-        ),
+        pytest.param(lambda text: text[text.index("## [1.2.0]") :].encode("utf-8-sig"), id="utf8-bom"),
     ],
 )
 def test_extract_ignores_editor_noise(tmp_path: Path, encode: Callable[[str], bytes]) -> None:
@@ -299,9 +289,7 @@ def test_extract_refuses(changelog: str, version: str, fragments: list[str]) -> 
         ),
     ],
 )
-def test_extract_refuses_unparsable_heading(
-    tmp_path: Path, heading: str, fragments: list[str]
-) -> None:
+def test_extract_refuses_unparsable_heading(tmp_path: Path, heading: str, fragments: list[str]) -> None:
     (tmp_path / "CHANGELOG.md").write_text(
         f"# Changelog\n\n{heading}\n\n### Added\n\n- Something.\n", encoding="utf-8"
     )
@@ -312,9 +300,7 @@ def test_extract_refuses_non_utf8(tmp_path: Path) -> None:
     (tmp_path / "CHANGELOG.md").write_bytes(
         "## [1.0.0] - 2025-01-31\n\n- Caf\u00e9 support.\n".encode("cp1252")
     )
-    assert_refused(
-        run_script("extract", "1.0.0", cwd=tmp_path), "CHANGELOG.md: not valid UTF-8 at byte"
-    )
+    assert_refused(run_script("extract", "1.0.0", cwd=tmp_path), "CHANGELOG.md: not valid UTF-8 at byte")
 
 
 def test_usage_error_is_one_line(tmp_path: Path) -> None:
@@ -341,9 +327,7 @@ def test_check_release_appends_step_outputs(
     github_output = tmp_path / "github-output"
     github_output.write_text("earlier-step=kept\n", encoding="utf-8")
 
-    result = run_script(
-        "check-release", f"v{version}", "--github-output", "github-output", cwd=tmp_path
-    )
+    result = run_script("check-release", f"v{version}", "--github-output", "github-output", cwd=tmp_path)
 
     outputs = f"version={version}\nprerelease={prerelease}\n"
     assert (result.returncode, result.stderr, result.stdout) == (0, "", outputs)
@@ -354,9 +338,7 @@ def test_check_release_defaults_to_github_output_env(tmp_path: Path) -> None:
     write_project(tmp_path, "1.2.0", CHANGELOGS / "full.md")
     github_output = tmp_path / "from-env"
 
-    result = run_script(
-        "check-release", "v1.2.0", cwd=tmp_path, env={"GITHUB_OUTPUT": str(github_output)}
-    )
+    result = run_script("check-release", "v1.2.0", cwd=tmp_path, env={"GITHUB_OUTPUT": str(github_output)})
 
     assert result.returncode == 0, result
     assert github_output.read_text(encoding="utf-8") == "version=1.2.0\nprerelease=false\n"
@@ -495,9 +477,7 @@ def test_check_release_refuses_yanked_version(tmp_path: Path) -> None:
         pytest.param(None, ["pyproject.toml: not found", "--pyproject"], id="missing-pyproject"),
     ],
 )
-def test_check_release_refuses_pyproject(
-    tmp_path: Path, pyproject: str | None, fragments: list[str]
-) -> None:
+def test_check_release_refuses_pyproject(tmp_path: Path, pyproject: str | None, fragments: list[str]) -> None:
     write_project(tmp_path, "1.2.0", CHANGELOGS / "full.md")
     if pyproject is None:
         (tmp_path / "pyproject.toml").unlink()
@@ -527,9 +507,7 @@ def test_check_release_refuses_pyproject(
         pytest.param("1.0.0rc1+ubuntu.2", True, id="local-label-on-release-candidate"),
     ],
 )
-def test_prerelease_detection_agrees_with_packaging(
-    tmp_path: Path, version: str, prerelease: bool
-) -> None:
+def test_prerelease_detection_agrees_with_packaging(tmp_path: Path, version: str, prerelease: bool) -> None:
     assert Version(version).is_prerelease is prerelease
     write_project(tmp_path, version, f"# Changelog\n\n## [{version}] - 2025-01-31\n\n- Entry.\n")
 

@@ -138,7 +138,10 @@ def test_every_table_key_is_a_real_option_value() -> None:
 
 
 def test_paths_follow_answers() -> None:
-    assert post_gen.paths_to_remove(answers(cli="argparse", codecov=True)) == []
+    everything_on = answers(
+        cli="argparse", codecov=True, notifications="slack", template_sync=True, publish="pypi"
+    )
+    assert post_gen.paths_to_remove(everything_on) == []
     removed = post_gen.paths_to_remove(answers(cli="none", codecov=False))
     assert "src/example_pipeline_package/cli.py" in removed
     assert "codecov.yml" in removed

@@ -1,0 +1,214 @@
+"""The generated .github tree on every render combination: linters, schemas and structure."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Bake, Project
+from support.options import TEMPLATE, render_combinations
+
+pytestmark = pytest.mark.render
+
+TOOLS = Path(sys.executable).parent
+PINS_FILE = TEMPLATE.parent / "shared" / "actions-pins.json"
+COMBINATIONS = [pytest.param(overrides, id=name) for name, overrides in render_combinations()]
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<comment>.*)$", re.MULTILINE)
+IGNORE = re.compile(r"zizmor: ignore\[[a-z-]+\](?P<reason>.*)")
+SCHEMAS = {
+    ".github/workflows/*.yml": "vendor.github-workflows",
+    ".github/actions/*/action.yml": "vendor.github-actions",
+    ".github/dependabot.yml": "vendor.dependabot",
+    ".github/ISSUE_TEMPLATE/[!c]*.yml": "vendor.github-issue-forms",
+    ".github/ISSUE_TEMPLATE/config.yml": "vendor.github-issue-config",
+    "codecov.yml": "vendor.codecov",
+}
+
+
+@pytest.fixture(params=COMBINATIONS)
+def project(request: pytest.FixtureRequest, bake: Bake) -> Project:
+    project = bake(**request.param)
+    if not (project.path / ".git").exists():
+        # actionlint finds the repository root (and local actions) through .git.
+        project.run("git", "init", "-q")
+    return project
+
+
+def workflows(project: Project) -> dict[str, dict[str, Any]]:
+    return {
+        p.name: project.yaml(f".github/workflows/{p.name}")
+        for p in (project.path / ".github/workflows").glob("*.yml")
+    }
+
+
+def test_actionlint_with_shellcheck_finds_nothing(project: Project) -> None:
+    result = project.run(TOOLS / "actionlint", "-shellcheck", TOOLS / "shellcheck", "-no-color", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_regular_persona_finds_nothing(project: Project) -> None:
+    result = project.run(TOOLS / "zizmor", "--offline", "--no-progress", ".", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+def test_zizmor_pedantic_findings_are_only_reasoned_ignores(project: Project) -> None:
+    result = project.run(
+        TOOLS / "zizmor", "--offline", "--no-progress", "--persona", "pedantic", ".", check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for relative in project.files():
+        if relative.startswith(".github/"):
+            for match in IGNORE.finditer(project.text(relative)):
+                assert len(match.group("reason").strip()) > 10, f"{relative}: ignore without a reason"
+
+
+def test_files_match_their_schemas(project: Project) -> None:
+    checked = 0
+    for pattern, schema in SCHEMAS.items():
+        files = sorted(str(p) for p in project.path.glob(pattern))
+        if files:
+            project.run(TOOLS / "check-jsonschema", "--builtin-schema", schema, *files)
+            checked += len(files)
+    assert checked >= 10
+
+
+def test_every_job_is_least_privilege_and_bounded(project: Project) -> None:
+    for name, workflow in workflows(project).items():
+        assert workflow["permissions"] == {}, f"{name}: top-level permissions must be {{}}"
+        assert "pull_request_target" not in workflow[True], name  # PyYAML reads `on:` as True
+        for job_id, job in workflow["jobs"].items():
+            assert "permissions" in job, f"{name}:{job_id} must state its permissions"
+            if "uses" not in job:
+                assert isinstance(job.get("timeout-minutes"), int), f"{name}:{job_id} needs timeout-minutes"
+
+
+def test_every_permission_grant_says_why(project: Project) -> None:
+    grant = re.compile(
+        r"^\s+(contents|id-token|attestations|security-events|pull-requests|actions): (read|write)(.*)$"
+    )
+    for relative in project.files():
+        if relative.startswith(".github/workflows/"):
+            for line in project.text(relative).splitlines():
+                if match := grant.match(line):
+                    assert match.group(3).strip().startswith("#"), f"{relative}: {line.strip()}"
+
+
+def test_actions_are_pinned_by_sha_with_a_version_comment(project: Project) -> None:
+    pins = json.loads(PINS_FILE.read_text("utf-8")) if PINS_FILE.exists() else None
+    for relative in project.files():
+        if not relative.startswith(".github/") or not relative.endswith(".yml"):
+            continue
+        for match in USES.finditer(project.text(relative)):
+            ref = match.group("ref")
+            if ref.startswith("./"):
+                continue
+            action, _, sha = ref.partition("@")
+            assert re.fullmatch(r"[0-9a-f]{40}", sha), f"{relative}: {ref} is not pinned to a commit"
+            version = re.fullmatch(r"\s*#\s*(v?\d[\w.]*)\s*", match.group("comment"))
+            assert version, f"{relative}: {ref} needs a '# vX.Y.Z' comment"
+            if pins is not None:
+                entry = pins[action]
+                known = {entry["sha"]: entry["tag"]}
+                if newer := entry.get("newer_seen_elsewhere"):
+                    known[newer["sha"]] = newer["tag"]
+                assert known.get(sha) == version.group(1), f"{relative}: {ref} is not a known pin"
+
+
+def test_checkouts_do_not_keep_credentials(project: Project) -> None:
+    for name, workflow in workflows(project).items():
+        for job_id, job in workflow["jobs"].items():
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, f"{name}:{job_id}"
+
+
+def test_no_expression_is_expanded_inside_a_shell_script(project: Project) -> None:
+    for relative in project.files():
+        if relative.startswith(".github/") and relative.endswith(".yml"):
+            document = project.yaml(relative)
+            jobs = document.get("jobs", {}) if isinstance(document, dict) else {}
+            steps = [s for job in jobs.values() for s in job.get("steps", [])]
+            if isinstance(document, dict) and "runs" in document:
+                steps += document["runs"].get("steps", [])
+            for step in steps:
+                assert "${{" not in str(step.get("run", "")), (
+                    f"{relative}: {step.get('name', step['run'][:40])}"
+                )
+
+
+def test_the_gate_needs_every_other_ci_job(project: Project) -> None:
+    jobs = project.yaml(".github/workflows/ci.yml")["jobs"]
+    gate = jobs["ci-passed"]
+    assert gate["if"] == "always()"
+    expected = {
+        job_id
+        for job_id, job in jobs.items()
+        if job_id != "ci-passed" and "ci-passed" not in job.get("needs", [])
+    }
+    assert set(gate["needs"]) == expected
+    assert ("notify" in jobs) is (project.answers["notifications"] != "none")
+
+
+def test_release_jobs_hold_only_what_publishing_needs(project: Project) -> None:
+    jobs = project.yaml(".github/workflows/release.yml")["jobs"]
+    publishing = {job_id: job for job_id, job in jobs.items() if "environment" in job}
+    expected = {
+        "pypi": {"publish-testpypi": "testpypi", "publish": "pypi"},
+        "private-index": {"publish": "private-index"},
+        "none": {},
+    }[project.answers["publish"]]
+    assert {job_id: job["environment"]["name"] for job_id, job in publishing.items()} == expected
+    for job_id, job in publishing.items():
+        grants = {"id-token": "write"} if project.answers["publish"] == "pypi" else {}
+        assert job["permissions"] == grants, job_id
+    for job_id, job in jobs.items():
+        for step in job.get("steps", []):
+            uses = str(step.get("uses", ""))
+            if uses.startswith(("astral-sh/setup-uv@", "actions/cache@")):
+                assert step["with"]["enable-cache"] is False, f"release.yml:{job_id} must not cache"
+            assert "setup-python-uv" not in uses, f"release.yml:{job_id} must not use the caching setup"
+
+
+def test_pull_requests_get_the_lean_matrix(project: Project) -> None:
+    def plan(event: str) -> dict[str, Any]:
+        output = project.run(
+            sys.executable, ".github/scripts/ci_plan.py", "--event", event, env={"GITHUB_OUTPUT": ""}
+        )
+        return {
+            key: json.loads(value)
+            for key, value in (line.split("=", 1) for line in output.stdout.splitlines())
+        }
+
+    oldest, newest = project.answers["python_min"], project.answers["python_max"]
+    every = [f"3.{m}" for m in range(int(oldest[2:]), int(newest[2:]) + 1)]
+    systems = json.loads(project.answers["__os_json"])
+    full, lean = plan("push"), plan("pull_request")
+    assert full["python"] == every
+    assert full["os"] == systems
+    assert lean["python"] == sorted({oldest, newest})
+    assert lean["os"] == systems[:1]
+    assert full["require-changelog"] is project.answers["require_changelog"]
+    assert full["notify"] == json.loads(project.answers["__notify_json"])
+
+
+def test_optional_workflows_follow_the_options(project: Project) -> None:
+    names = set(workflows(project))
+    assert {
+        "ci.yml",
+        "tests.yml",
+        "quality.yml",
+        "build.yml",
+        "release.yml",
+        "security.yml",
+        "repo-setup.yml",
+    } <= names
+    assert ("notify.yml" in names) is (project.answers["notifications"] != "none")
+    assert ("template-sync.yml" in names) is project.answers["template_sync"]
+    dependabot = project.yaml(".github/dependabot.yml")
+    assert {u["package-ecosystem"] for u in dependabot["updates"]} == {"uv", "github-actions", "pre-commit"}
+    assert all("cooldown" in u and "groups" in u for u in dependabot["updates"])

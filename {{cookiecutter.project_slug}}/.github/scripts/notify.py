@@ -1,0 +1,167 @@
+"""Write the pipeline's notification messages and decide which channels send them.
+
+Reads the caller's ``toJSON(needs)`` from $RESULTS, the enabled channels from
+$CHANNELS and whether each channel's secret is set from $HAS_SLACK / $HAS_EMAIL;
+everything else comes from the standard GitHub Actions variables. Writes
+``slack.json`` (a Block Kit payload) and ``email.txt`` to --out-dir, and ``slack``,
+``email`` and ``subject`` to $GITHUB_OUTPUT.
+
+Slack hears about every failure and every finished run on main; email only about
+failures.
+Values from the event are only ever written into files and outputs, never into a shell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+FAILED = frozenset({"failure", "cancelled"})
+ICONS = {"success": "✅", "failure": "❌", "cancelled": "⏹️", "skipped": "⏭️"}
+QUIET_SUCCESS_EVENTS = frozenset({"pull_request"})
+
+
+class NotifyError(Exception):
+    """The inputs cannot be turned into a message."""
+
+
+def stage_results(results_json: str) -> dict[str, str]:
+    try:
+        needs = json.loads(results_json)
+    except json.JSONDecodeError as error:
+        msg = f"RESULTS is not JSON: {error}"
+        raise NotifyError(msg) from error
+    if not isinstance(needs, dict) or not all(
+        isinstance(v, dict) and "result" in v for v in needs.values()
+    ):
+        msg = "RESULTS must be toJSON(needs): an object of {job: {result: ...}}"
+        raise NotifyError(msg)
+    return {job: str(value["result"]) for job, value in needs.items()}
+
+
+def overall(results: dict[str, str]) -> str:
+    return "failure" if FAILED.intersection(results.values()) else "success"
+
+
+def context(env: dict[str, str]) -> dict[str, str]:
+    server = env.get("GITHUB_SERVER_URL", "https://github.com")
+    repository = env.get("GITHUB_REPOSITORY", "")
+    return {
+        "repository": repository,
+        "ref": env.get("REF_NAME") or env.get("GITHUB_REF_NAME", ""),
+        "sha": env.get("GITHUB_SHA", "")[:7],
+        "event": env.get("GITHUB_EVENT_NAME", ""),
+        "workflow": env.get("GITHUB_WORKFLOW", "CI"),
+        "run_url": f"{server}/{repository}/actions/runs/{env.get('GITHUB_RUN_ID', '')}",
+        "commit_url": f"{server}/{repository}/commit/{env.get('GITHUB_SHA', '')}",
+    }
+
+
+def slack_payload(results: dict[str, str], ctx: dict[str, str]) -> dict[str, Any]:
+    status = overall(results)
+    title = f"{ICONS[status]} {ctx['workflow']} {status} on {ctx['repository']}"
+    stages = [
+        {"type": "mrkdwn", "text": f"{ICONS.get(result, '❔')} *{job}*: {result}"}
+        for job, result in results.items()
+    ]
+    return {
+        "text": title,
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+            # Slack allows at most ten fields in one section.
+            *(
+                {"type": "section", "fields": stages[i : i + 10]}
+                for i in range(0, len(stages), 10)
+            ),
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"branch `{ctx['ref']}` · commit <{ctx['commit_url']}|"
+                        f"{ctx['sha']}> · {ctx['event']}",
+                    }
+                ],
+            },
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Open the run"},
+                        "url": ctx["run_url"],
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def email_text(results: dict[str, str], ctx: dict[str, str]) -> tuple[str, str]:
+    subject = f"[{ctx['repository']}] {ctx['workflow']} failed on {ctx['ref']}"
+    lines = [
+        f"{ctx['workflow']} failed for {ctx['repository']}"
+        f" on {ctx['ref']} ({ctx['sha']}).",
+        "",
+        *(f"  {job}: {result}" for job, result in results.items()),
+        "",
+        f"Run: {ctx['run_url']}",
+    ]
+    return subject, "\n".join(lines) + "\n"
+
+
+def decide(
+    channels: list[str], results: dict[str, str], env: dict[str, str]
+) -> dict[str, bool]:
+    failed = overall(results) == "failure"
+    quiet = not failed and env.get("GITHUB_EVENT_NAME") in QUIET_SUCCESS_EVENTS
+    wanted = {
+        "slack": "slack" in channels and not quiet,
+        "email": "email" in channels and failed,
+    }
+    configured = {
+        "slack": env.get("HAS_SLACK") == "true",
+        "email": env.get("HAS_EMAIL") == "true",
+    }
+    for channel, want in wanted.items():
+        if want and not configured[channel]:
+            print(
+                f"::notice::{channel} notifications are on but not configured; skipped"
+            )
+    return {channel: wanted[channel] and configured[channel] for channel in wanted}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out-dir", type=Path, required=True)
+    args = parser.parse_args(argv)
+    env = dict(os.environ)
+    try:
+        results = stage_results(env.get("RESULTS", ""))
+        channels = json.loads(env.get("CHANNELS", "[]"))
+    except (NotifyError, json.JSONDecodeError) as error:
+        print(f"notify: error: {error}", file=sys.stderr)
+        return 1
+    ctx = context(env)
+    send = decide(channels, results, env)
+    subject, body = email_text(results, ctx)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    slack = json.dumps(slack_payload(results, ctx), ensure_ascii=False, indent=2)
+    (args.out_dir / "slack.json").write_text(slack, encoding="utf-8")
+    (args.out_dir / "email.txt").write_text(body, encoding="utf-8")
+    outputs = [f"{channel}={str(on).lower()}" for channel, on in send.items()]
+    outputs.append(f"subject={subject}")
+    target = env.get("GITHUB_OUTPUT")
+    if target:
+        with Path(target).open("a", encoding="utf-8") as handle:
+            handle.write("\n".join(outputs) + "\n")
+    print("\n".join(outputs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

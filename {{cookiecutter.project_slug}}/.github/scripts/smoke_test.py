@@ -1,0 +1,54 @@
+"""Check an installed distribution of this project: import, version and console scripts.
+
+Run it with the interpreter of the environment under test, from the project root:
+
+    /path/to/venv/bin/python .github/scripts/smoke_test.py
+
+It reads the expected names and version from pyproject.toml, so the build and release
+workflows can check any wheel without knowing the package's name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+
+def main() -> int:
+    pyproject = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))
+    project = pyproject["project"]
+    module_name = pyproject["tool"]["uv"]["build-backend"]["module-name"]
+    module = importlib.import_module(module_name)
+    installed_from = Path(module.__file__ or "").resolve()
+    if Path.cwd() in installed_from.parents:
+        print(f"smoke_test: error: {module_name} imported from the work tree")
+        return 1
+    if module.__version__ != project["version"]:
+        print(
+            f"smoke_test: error: {module_name}.__version__ is {module.__version__!r},"
+            f" pyproject.toml says {project['version']!r}"
+        )
+        return 1
+    print(f"{module_name} {module.__version__} imported from {installed_from.parent}")
+    scripts = Path(sys.executable).parent
+    for script in project.get("scripts", {}):
+        command = shutil.which(script, path=str(scripts))
+        if command is None:
+            print(f"smoke_test: error: console script {script!r} is not installed")
+            return 1
+        shown = subprocess.run(  # noqa: S603 (our own console script)
+            [command, "--version"], capture_output=True, text=True, check=False
+        )
+        if shown.returncode != 0 or project["version"] not in shown.stdout:
+            print(f"smoke_test: error: '{script} --version' printed {shown.stdout!r}")
+            return 1
+        print(f"{script} --version: {shown.stdout.strip()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
