@@ -21,6 +21,10 @@ from support.options import TEMPLATE
 
 # Tools must never reach for a Python or a template over the network.
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+# `uv run` names its own binary in $UV; put it first on PATH so baked projects, their scripts
+# and pre-commit find the same uv even where it was installed off PATH (pip install --user).
+if uv_binary := os.environ.get("UV"):
+    os.environ["PATH"] = os.pathsep.join([str(Path(uv_binary).parent), os.environ.get("PATH", "")])
 
 
 @dataclass
@@ -116,3 +120,16 @@ def bake(cookies_session: Any) -> Bake:
 @pytest.fixture(scope="session")
 def template_dir() -> Path:
     return TEMPLATE
+
+
+TIERS = ("render", "project", "negative", "hooks", "scripts")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test belongs to exactly one tier, so selecting tiers by marker never drops one."""
+    for item in items:
+        tiers = [tier for tier in TIERS if item.get_closest_marker(tier)]
+        if len(tiers) != 1:
+            raise pytest.UsageError(
+                f"{item.nodeid} must carry exactly one tier marker of {TIERS}, has {tiers}"
+            )

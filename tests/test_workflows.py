@@ -212,3 +212,18 @@ def test_optional_workflows_follow_the_options(project: Project) -> None:
     dependabot = project.yaml(".github/dependabot.yml")
     assert {u["package-ecosystem"] for u in dependabot["updates"]} == {"uv", "github-actions", "pre-commit"}
     assert all("cooldown" in u and "groups" in u for u in dependabot["updates"])
+
+
+def test_the_templates_own_workflows_are_clean(template_dir: Path) -> None:
+    """The template's CI is held to the same rules as the workflows it generates."""
+    import subprocess
+
+    files = sorted(str(p) for p in (template_dir / ".github" / "workflows").glob("*.yml"))
+    assert files
+    for command in (
+        [TOOLS / "actionlint", "-shellcheck", TOOLS / "shellcheck", "-no-color", *files],
+        [TOOLS / "zizmor", "--offline", "--no-progress", "--persona", "pedantic", template_dir / ".github"],
+        [TOOLS / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *files],
+    ):
+        result = subprocess.run([str(c) for c in command], capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
