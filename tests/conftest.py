@@ -122,7 +122,7 @@ def template_dir() -> Path:
     return TEMPLATE
 
 
-TIERS = ("render", "project", "negative", "hooks", "scripts")
+TIERS = ("render", "project", "negative", "hooks", "scripts", "update")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

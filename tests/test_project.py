@@ -42,6 +42,8 @@ def check_wheel_installs(project: Project, python: str, wheel: str) -> None:
         venv_python, "-c", f"import {project.package}; print({project.package}.__version__)"
     )
     assert version.stdout.strip() == project.answers["version"]
+    # The same check the build and release workflows run on every wheel.
+    project.run(venv_python, ".github/scripts/smoke_test.py")
     if project.answers["cli"] != "none":
         greeting = project.run(venv / "bin" / project.answers["project_slug"], "Ada")
         assert greeting.stdout == "Hello, Ada!\n"
