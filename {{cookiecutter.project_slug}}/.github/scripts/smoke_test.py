@@ -18,17 +18,21 @@ import tomllib
 from pathlib import Path
 
 
+def fail(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def main() -> int:
     pyproject = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))
     project = pyproject["project"]
     module_name = pyproject["tool"]["uv"]["build-backend"]["module-name"]
     module = importlib.import_module(module_name)
     installed_from = Path(module.__file__ or "").resolve()
-    if Path.cwd() in installed_from.parents:
-        print(f"smoke_test: error: {module_name} imported from the work tree")
+    if (Path.cwd() / "src").resolve() in installed_from.parents:
+        fail(f"smoke_test: error: {module_name} imported from src/, not the install")
         return 1
     if module.__version__ != project["version"]:
-        print(
+        fail(
             f"smoke_test: error: {module_name}.__version__ is {module.__version__!r},"
             f" pyproject.toml says {project['version']!r}"
         )
@@ -38,13 +42,13 @@ def main() -> int:
     for script in project.get("scripts", {}):
         command = shutil.which(script, path=str(scripts))
         if command is None:
-            print(f"smoke_test: error: console script {script!r} is not installed")
+            fail(f"smoke_test: error: console script {script!r} is not installed")
             return 1
         shown = subprocess.run(  # noqa: S603 (our own console script)
             [command, "--version"], capture_output=True, text=True, check=False
         )
         if shown.returncode != 0 or project["version"] not in shown.stdout:
-            print(f"smoke_test: error: '{script} --version' printed {shown.stdout!r}")
+            fail(f"smoke_test: error: '{script} --version' printed {shown.stdout!r}")
             return 1
         print(f"{script} --version: {shown.stdout.strip()}")
     return 0
