@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         if attempt == args.attempts:
             print(
                 f"install_release: error: {requirement} never appeared"
-                f" on {args.index_url}"
+                f" on {args.index_url}",
+                file=sys.stderr,
             )
             return 1
         time.sleep(args.wait)

@@ -1,13 +1,14 @@
 """Write the pipeline's notification messages and decide which channels send them.
 
 Reads the caller's ``toJSON(needs)`` from $RESULTS, the enabled channels from
-$CHANNELS and whether each channel's secret is set from $HAS_SLACK / $HAS_EMAIL;
-everything else comes from the standard GitHub Actions variables. Writes
+$CHANNELS (when it is empty, because the plan job failed, from pyproject.toml's
+``[tool.pipeline] notify``) and whether each channel's secret is set from $HAS_SLACK /
+$HAS_EMAIL; everything else comes from the standard GitHub Actions variables. Writes
 ``slack.json`` (a Block Kit payload) and ``email.txt`` to --out-dir, and ``slack``,
 ``email`` and ``subject`` to $GITHUB_OUTPUT.
 
-Slack hears about every failure and every finished run on main; email only about
-failures.
+Slack hears about every failure and every finished push to main (ci.yml runs on pushes
+to main only); email only about failures.
 Values from the event are only ever written into files and outputs, never into a shell.
 """
 
@@ -17,12 +18,15 @@ import argparse
 import json
 import os
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
 FAILED = frozenset({"failure", "cancelled"})
 ICONS = {"success": "✅", "failure": "❌", "cancelled": "⏹️", "skipped": "⏭️"}
-QUIET_SUCCESS_EVENTS = frozenset({"pull_request"})
+CHANNELS = ("slack", "email")
+# Successes are only news for the branch everyone builds on.
+LOUD_SUCCESS_EVENTS = frozenset({"push"})
 
 
 class NotifyError(Exception):
@@ -41,6 +45,31 @@ def stage_results(results_json: str) -> dict[str, str]:
         msg = "RESULTS must be toJSON(needs): an object of {job: {result: ...}}"
         raise NotifyError(msg)
     return {job: str(value["result"]) for job, value in needs.items()}
+
+
+def enabled_channels(value: str, pyproject: Path) -> list[str]:
+    if value.strip():
+        try:
+            channels = json.loads(value)
+        except json.JSONDecodeError as error:
+            msg = f"CHANNELS is not JSON: {error}"
+            raise NotifyError(msg) from error
+    else:
+        try:
+            settings = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            channels = settings["tool"]["pipeline"].get("notify", [])
+        except (OSError, KeyError, tomllib.TOMLDecodeError) as error:
+            msg = f"CHANNELS is empty and {pyproject} has no [tool.pipeline] notify"
+            raise NotifyError(msg) from error
+    if not isinstance(channels, list) or not all(c in CHANNELS for c in channels):
+        msg = f"CHANNELS must be a JSON list from {list(CHANNELS)}, not {channels!r}"
+        raise NotifyError(msg)
+    return channels
+
+
+def mrkdwn(text: str) -> str:
+    """Escape text for Slack mrkdwn, where <...> is a link or a mention."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def overall(results: dict[str, str]) -> str:
@@ -65,7 +94,10 @@ def slack_payload(results: dict[str, str], ctx: dict[str, str]) -> dict[str, Any
     status = overall(results)
     title = f"{ICONS[status]} {ctx['workflow']} {status} on {ctx['repository']}"
     stages = [
-        {"type": "mrkdwn", "text": f"{ICONS.get(result, '❔')} *{job}*: {result}"}
+        {
+            "type": "mrkdwn",
+            "text": f"{ICONS.get(result, '❔')} *{mrkdwn(job)}*: {mrkdwn(result)}",
+        }
         for job, result in results.items()
     ]
     return {
@@ -82,8 +114,8 @@ def slack_payload(results: dict[str, str], ctx: dict[str, str]) -> dict[str, Any
                 "elements": [
                     {
                         "type": "mrkdwn",
-                        "text": f"branch `{ctx['ref']}` · commit <{ctx['commit_url']}|"
-                        f"{ctx['sha']}> · {ctx['event']}",
+                        "text": f"branch `{mrkdwn(ctx['ref'])}` · commit "
+                        f"<{ctx['commit_url']}|{ctx['sha']}> · {mrkdwn(ctx['event'])}",
                     }
                 ],
             },
@@ -118,7 +150,7 @@ def decide(
     channels: list[str], results: dict[str, str], env: dict[str, str]
 ) -> dict[str, bool]:
     failed = overall(results) == "failure"
-    quiet = not failed and env.get("GITHUB_EVENT_NAME") in QUIET_SUCCESS_EVENTS
+    quiet = not failed and env.get("GITHUB_EVENT_NAME") not in LOUD_SUCCESS_EVENTS
     wanted = {
         "slack": "slack" in channels and not quiet,
         "email": "email" in channels and failed,
@@ -142,8 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     try:
         results = stage_results(env.get("RESULTS", ""))
-        channels = json.loads(env.get("CHANNELS", "[]"))
-    except (NotifyError, json.JSONDecodeError) as error:
+        channels = enabled_channels(env.get("CHANNELS", ""), Path("pyproject.toml"))
+    except NotifyError as error:
         print(f"notify: error: {error}", file=sys.stderr)
         return 1
     ctx = context(env)

@@ -26,7 +26,11 @@ def main() -> int:
     pyproject = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))
     project = pyproject["project"]
     module_name = pyproject["tool"]["uv"]["build-backend"]["module-name"]
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        fail(f"smoke_test: error: {module_name} is not installed here: {error}")
+        return 1
     installed_from = Path(module.__file__ or "").resolve()
     if (Path.cwd() / "src").resolve() in installed_from.parents:
         fail(f"smoke_test: error: {module_name} imported from src/, not the install")
@@ -47,7 +51,7 @@ def main() -> int:
         shown = subprocess.run(  # noqa: S603 (our own console script)
             [command, "--version"], capture_output=True, text=True, check=False
         )
-        if shown.returncode != 0 or project["version"] not in shown.stdout:
+        if shown.returncode != 0 or shown.stdout.split()[-1:] != [project["version"]]:
             fail(f"smoke_test: error: '{script} --version' printed {shown.stdout!r}")
             return 1
         print(f"{script} --version: {shown.stdout.strip()}")
