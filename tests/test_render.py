@@ -191,3 +191,14 @@ def test_baking_twice_gives_identical_files(tmp_path: Path, template_dir: Path) 
             {p.relative_to(project): p.read_bytes() for p in sorted(project.rglob("*")) if p.is_file()}
         )
     assert trees[0] == trees[1]
+
+
+def test_text_files_start_with_content_and_end_with_one_newline(project: Project) -> None:
+    """What end-of-file-fixer and yamllint would otherwise flag, caught on every combination."""
+    for relative in project.files():
+        text = project.text(relative)
+        if not text:
+            continue  # py.typed is empty by design
+        assert not text.startswith("\n"), f"{relative} starts with a blank line"
+        assert text.endswith("\n"), f"{relative} must end with a newline"
+        assert not text.endswith("\n\n"), f"{relative} ends with blank lines"
