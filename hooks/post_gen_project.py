@@ -74,8 +74,9 @@ def next_steps(answers: Mapping[str, Any]) -> str:
             "  uv run pytest                # tests with the coverage gate",
             "  git add -A && git commit -m 'Start from cookiecutter-python-pipeline'",
             f"  Create the empty GitHub repository {repo}, push, then follow docs/deployment.md.",
-            "Baked with plain cookiecutter? Link the project to its template so updates can flow:",
-            "  uvx cruft link <template-url>   (see the template's README, 'Keeping up to date')",
+            "Baked with plain cookiecutter? Link the project to the template commit you baked from,",
+            "so later updates bring every change since (README, 'Keeping a project up to date'):",
+            "  uvx cruft link <template-url> --checkout <tag-or-commit>",
         ]
     )
 
@@ -83,7 +84,8 @@ def next_steps(answers: Mapping[str, Any]) -> str:
 def main(answers_json: str = ANSWERS_JSON, root: Path | None = None) -> int:
     answers = json.loads(answers_json)
     remove(root or Path.cwd(), paths_to_remove(answers))
-    print(next_steps(answers))
+    # stderr: cruft replays this hook on every diff and update, and stdout must stay a clean patch.
+    print(next_steps(answers), file=sys.stderr)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -91,6 +92,11 @@ class Project:
             for path in self.path.rglob("*")
             if path.is_file() and not skip.intersection(path.relative_to(self.path).parts)
         )
+
+    def copy_to(self, destination: Path) -> Project:
+        """A private copy, for tests that sync, build or install: the shared bake stays pristine."""
+        shutil.copytree(self.path, destination)
+        return Project(destination, dict(self.answers))
 
     @property
     def package(self) -> str:

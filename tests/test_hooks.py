@@ -163,6 +163,6 @@ def test_post_gen_main_twice_is_a_replay(tmp_path: Path, capsys: pytest.CaptureF
     assert post_gen.main(given, tmp_path) == 0
     assert post_gen.main(given, tmp_path) == 0
     assert not (tmp_path / "codecov.yml").exists()
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "uv sync" in out
     assert "cruft link" in out

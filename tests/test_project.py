@@ -54,8 +54,8 @@ def check_wheel_installs(project: Project, python: str, wheel: str) -> None:
 @pytest.mark.parametrize(
     "overrides", [pytest.param(overrides, id=name) for name, overrides in PROJECT_COMBINATIONS]
 )
-def test_baked_project_passes_its_own_checks(bake: Bake, overrides: dict[str, Any]) -> None:
-    project = bake(**overrides)
+def test_baked_project_passes_its_own_checks(bake: Bake, overrides: dict[str, Any], tmp_path: Path) -> None:
+    project = bake(**overrides).copy_to(tmp_path / "project")
     python = find_python(project.answers["python_min"])
     if python is None:
         pytest.skip(f"Python {project.answers['python_min']} is not installed on this machine")
@@ -63,11 +63,11 @@ def test_baked_project_passes_its_own_checks(bake: Bake, overrides: dict[str, An
 
 
 @pytest.mark.parametrize("version", ["3.11", "3.12", "3.13"])
-def test_default_bake_on_each_installed_python(bake: Bake, version: str) -> None:
+def test_default_bake_on_each_installed_python(bake: Bake, version: str, tmp_path: Path) -> None:
     python = find_python(version)
     if python is None:
         pytest.skip(f"Python {version} is not installed on this machine; uv may not download one here")
-    project = bake(project_slug=f"default-on-py{version.replace('.', '')}")
+    project = bake().copy_to(tmp_path / f"default-on-py{version.replace('.', '')}")
     check_project(project, python)
 
 

@@ -54,6 +54,19 @@ def template_commits(template: str, old: str, new: str) -> list[str]:
         return log.stdout.splitlines() if log.returncode == 0 else []
 
 
+def conflicts() -> list[str]:
+    """Paths cruft left unmerged: `*.rej` files where git could not merge three ways
+    (a shallow clone) and files with conflict markers where it could (full history)."""
+    rejects = [str(p) for p in Path().rglob("*.rej") if ".git" not in p.parts]
+    unmerged = subprocess.run(
+        ["git", "diff", "--name-only", "--diff-filter=U"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.splitlines()
+    return sorted({*rejects, *unmerged})
+
+
 def write_outputs(**outputs: str) -> None:
     target = os.environ.get("GITHUB_OUTPUT")
     lines = [f"{key}={value}" for key, value in outputs.items()]
@@ -82,9 +95,9 @@ def body(template: str, commits: list[str], rejects: list[str]) -> str:
             "",
             "## Conflicts to finish by hand",
             "",
-            "cruft could not apply these hunks; each `.rej` file sits next to its file."
-            " "
-            "Apply what applies, then delete the `.rej` files in this branch.",
+            "cruft could not apply these changes cleanly. A `.rej` file holds the hunks"
+            " to apply by hand next to its file (delete it afterwards); any other file"
+            " listed has conflict markers to resolve. Finish them in this branch.",
             "",
             *(f"- `{path}`" for path in rejects),
         ]
@@ -115,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     if update.returncode != 0 or after.get("commit") == before.get("commit"):
         print(f"template_sync: error: cruft update failed (exit {update.returncode})")
         return 1
-    rejects = sorted(str(p) for p in Path().rglob("*.rej") if ".git" not in p.parts)
+    rejects = conflicts()
     commits = template_commits(before["template"], before["commit"], after["commit"])
     args.body.write_text(body(before["template"], commits, rejects), encoding="utf-8")
     write_outputs(changed="true", conflicts=str(bool(rejects)).lower())
