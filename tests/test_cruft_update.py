@@ -428,6 +428,7 @@ def test_template_sync_script_in_a_checkout_like_the_workflows(
     for (short, _), line in zip(listed, expected, strict=True):
         assert template.rev(short) == template.rev(line.split()[0])
     assert "## Conflicts to finish by hand" in body
+    assert f"the template's CHANGELOG.md ({template.url})" in body
     assert "- `docs/deployment.md.rej`" in body
     assert (project / "docs/deployment.md.rej").is_file()
     assert cruft_state(project)["commit"] == template.rev()

@@ -67,6 +67,16 @@ def conflicts() -> list[str]:
     return sorted({*rejects, *unmerged})
 
 
+def changelog_link(template: str) -> str:
+    """Where a person reads the template's migration notes."""
+    for prefix in ("gh:", "https://github.com/"):
+        if template.startswith(prefix):
+            repository = template.removeprefix(prefix).removesuffix(".git").strip("/")
+            url = f"https://github.com/{repository}/blob/main/CHANGELOG.md"
+            return f"[the template's CHANGELOG]({url})"
+    return f"the template's CHANGELOG.md ({template})"
+
+
 def write_outputs(**outputs: str) -> None:
     target = os.environ.get("GITHUB_OUTPUT")
     lines = [f"{key}={value}" for key, value in outputs.items()]
@@ -81,7 +91,7 @@ def body(template: str, commits: list[str], rejects: list[str]) -> str:
         f"This pull request applies the changes made to [the template]({template}) "
         "since this project was last updated, with `cruft update`.",
         "",
-        "Read the template's CHANGELOG for migration notes before merging.",
+        f"Read the migration notes in {changelog_link(template)} before merging.",
         "",
         "## Template commits",
         "",
