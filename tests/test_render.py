@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import Bake, Project
+from support import validators
 from support.options import CHOICES, QUESTIONS, render_combinations
 
 pytestmark = pytest.mark.render
 
 COMBINATIONS = [pytest.param(overrides, id=name) for name, overrides in render_combinations()]
 LEFTOVER_JINJA = re.compile(r"\{\{-?\s*cookiecutter|\{%|%\}|\{#|#\}|cookiecutter\.[a-z_]")
-TOOLS = Path(sys.executable).parent
-
-
-def tool(name: str) -> str:
-    return str(TOOLS / name)
 
 
 @pytest.fixture(params=COMBINATIONS)
@@ -106,16 +101,15 @@ def test_license_matches_the_answer(project: Project) -> None:
 
 
 def test_already_formatted_and_lint_clean(project: Project) -> None:
-    project.run(tool("ruff"), "format", "--check", "--no-cache", ".")
-    project.run(tool("ruff"), "check", "--no-cache", ".")
+    assert validators.failures(validators.ruff(project.path)) == []
 
 
 def test_pyproject_is_valid(project: Project) -> None:
-    project.run(tool("validate-pyproject"), "pyproject.toml")
+    assert validators.failures(validators.validate_pyproject(project.path)) == []
 
 
 def test_pre_commit_config_is_valid(project: Project) -> None:
-    project.run(tool("pre-commit"), "validate-config", ".pre-commit-config.yaml")
+    assert validators.failures(validators.pre_commit_config(project.path)) == []
 
 
 def test_every_choice_is_rendered_somewhere() -> None:
@@ -167,9 +161,8 @@ def test_hostile_text_stays_out_of_workflows_and_code(hostile: Project) -> None:
 
 
 def test_hostile_bake_is_still_clean(hostile: Project) -> None:
-    hostile.run(tool("ruff"), "format", "--check", "--no-cache", ".")
-    hostile.run(tool("ruff"), "check", "--no-cache", ".")
-    hostile.run(tool("validate-pyproject"), "pyproject.toml")
+    outcomes = validators.ruff(hostile.path) + validators.validate_pyproject(hostile.path)
+    assert validators.failures(outcomes) == []
     assert hostile.answers["project_slug"] == "unicode-quoted-tool-1-github-token"
 
 
