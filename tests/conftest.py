@@ -128,7 +128,7 @@ def template_dir() -> Path:
     return TEMPLATE
 
 
-TIERS = ("render", "project", "negative", "hooks", "scripts", "update")
+TIERS = ("render", "project", "negative", "hooks", "scripts", "update", "rehearsal")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
