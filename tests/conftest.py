@@ -18,6 +18,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from support.commands import run
 from support.options import TEMPLATE
 
 # Tools must never reach for a Python or a template over the network.
@@ -43,22 +44,7 @@ class Project:
         check: bool = True,
         timeout: float = 600,
     ) -> subprocess.CompletedProcess[str]:
-        completed = subprocess.run(
-            [str(part) for part in command],
-            cwd=self.path,
-            env={**os.environ, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if check and completed.returncode != 0:
-            pytest.fail(
-                f"{' '.join(map(str, command))} exited {completed.returncode} in {self.path}\n"
-                f"--- stdout\n{completed.stdout}\n--- stderr\n{completed.stderr}",
-                pytrace=False,
-            )
-        return completed
+        return run(*command, cwd=self.path, env={**os.environ, **(env or {})}, check=check, timeout=timeout)
 
     def exists(self, relative: str) -> bool:
         return (self.path / relative).exists()

@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from support.commands import run
+
 PROJECT_DIR = "{{cookiecutter.project_slug}}"
 # The tag every snapshot starts at: "the template as it is in this checkout".
 BASE_TAG = "v1"
@@ -56,32 +58,6 @@ def isolated_env(home: Path) -> dict[str, str]:
         "TERM": "dumb",
         "COLUMNS": "200",
     }
-
-
-def run(
-    *command: str | Path,
-    cwd: Path,
-    env: Mapping[str, str],
-    check: bool = True,
-    timeout: float = 300,
-) -> subprocess.CompletedProcess[str]:
-    """Run a command; with check, fail the test showing its output when it exits non-zero."""
-    completed = subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if check and completed.returncode != 0:
-        pytest.fail(
-            f"{' '.join(map(str, command))} exited {completed.returncode} in {cwd}\n"
-            f"--- stdout\n{completed.stdout}\n--- stderr\n{completed.stderr}",
-            pytrace=False,
-        )
-    return completed
 
 
 def git(*args: str | Path, cwd: Path, env: Mapping[str, str]) -> str:

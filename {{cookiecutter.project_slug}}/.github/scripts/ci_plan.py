@@ -20,6 +20,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import step_outputs
+
 CLASSIFIER = re.compile(r"Programming Language :: Python :: (3)\.(\d+)")
 LEAN_EVENTS = frozenset({"pull_request"})
 CHANNELS = ("slack", "email")
@@ -76,12 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, tomllib.TOMLDecodeError, PlanError) as error:
         print(f"ci_plan: error: {args.pyproject}: {error}", file=sys.stderr)
         return 1
-    lines = [f"{key}={json.dumps(value)}" for key, value in outputs.items()]
-    target = os.environ.get("GITHUB_OUTPUT")
-    if target:
-        with Path(target).open("a", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    step_outputs.write({key: json.dumps(value) for key, value in outputs.items()})
     return 0
 
 

@@ -22,6 +22,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import step_outputs
+
 FAILED = frozenset({"failure", "cancelled"})
 ICONS = {"success": "✅", "failure": "❌", "cancelled": "⏹️", "skipped": "⏭️"}
 CHANNELS = ("slack", "email")
@@ -185,13 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     slack = json.dumps(slack_payload(results, ctx), ensure_ascii=False, indent=2)
     (args.out_dir / "slack.json").write_text(slack, encoding="utf-8")
     (args.out_dir / "email.txt").write_text(body, encoding="utf-8")
-    outputs = [f"{channel}={str(on).lower()}" for channel, on in send.items()]
-    outputs.append(f"subject={subject}")
-    target = env.get("GITHUB_OUTPUT")
-    if target:
-        with Path(target).open("a", encoding="utf-8") as handle:
-            handle.write("\n".join(outputs) + "\n")
-    print("\n".join(outputs))
+    outputs = {channel: str(on).lower() for channel, on in send.items()}
+    step_outputs.write(outputs | {"subject": subject})
     return 0
 
 

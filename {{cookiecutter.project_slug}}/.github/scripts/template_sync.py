@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import step_outputs
 
 CRUFT = "cruft==2.16.0"
 
@@ -77,15 +78,6 @@ def changelog_link(template: str) -> str:
     return f"the template's CHANGELOG.md ({template})"
 
 
-def write_outputs(**outputs: str) -> None:
-    target = os.environ.get("GITHUB_OUTPUT")
-    lines = [f"{key}={value}" for key, value in outputs.items()]
-    if target:
-        with Path(target).open("a", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
-
-
 def body(template: str, commits: list[str], rejects: list[str]) -> str:
     parts = [
         f"This pull request applies the changes made to [the template]({template}) "
@@ -125,12 +117,12 @@ def main(argv: list[str] | None = None) -> int:
             "::notice::No .cruft.json: link the project first with "
             "'uvx cruft link <template-url>' and commit the file."
         )
-        write_outputs(changed="false")
+        step_outputs.write({"changed": "false"})
         return 0
     before = json.loads(link.read_text(encoding="utf-8"))
     if cruft(args.cruft, "check").returncode == 0:
         print("The project is up to date with its template.")
-        write_outputs(changed="false")
+        step_outputs.write({"changed": "false"})
         return 0
     update = cruft(args.cruft, "update", "--skip-apply-ask", "--allow-untracked-files")
     print(update.stdout, update.stderr, sep="\n")
@@ -141,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     rejects = conflicts()
     commits = template_commits(before["template"], before["commit"], after["commit"])
     args.body.write_text(body(before["template"], commits, rejects), encoding="utf-8")
-    write_outputs(changed="true", conflicts=str(bool(rejects)).lower())
+    step_outputs.write({"changed": "true", "conflicts": str(bool(rejects)).lower()})
     return 0
 
 
