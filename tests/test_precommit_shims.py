@@ -12,10 +12,12 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from cookiecutter.main import cookiecutter
+from support.options import ALL_OFF, ALL_ON
 from support.precommit_mirrors import MirrorError, build_mirrors
 
 pytestmark = pytest.mark.project
@@ -41,8 +43,10 @@ def precommit_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-cache")
 
 
-def _bake(output_dir: Path) -> Path:
-    return Path(cookiecutter(str(TEMPLATE_DIR), no_input=True, output_dir=str(output_dir)))
+def _bake(output_dir: Path, **overrides: Any) -> Path:
+    return Path(
+        cookiecutter(str(TEMPLATE_DIR), no_input=True, output_dir=str(output_dir), extra_context=overrides)
+    )
 
 
 def _run(
@@ -101,8 +105,14 @@ def _report(completed: subprocess.CompletedProcess[str]) -> str:
     return f"--- stdout\n{completed.stdout}\n--- stderr\n{completed.stderr}"
 
 
-def test_baked_project_passes_its_own_pre_commit_hooks(tmp_path: Path, precommit_cache: Path) -> None:
-    project = _bake(tmp_path)
+@pytest.mark.parametrize(
+    "overrides",
+    [pytest.param({}, id="default"), pytest.param(ALL_ON, id="all-on"), pytest.param(ALL_OFF, id="all-off")],
+)
+def test_baked_project_passes_its_own_pre_commit_hooks(
+    tmp_path: Path, precommit_cache: Path, overrides: dict[str, Any]
+) -> None:
+    project = _bake(tmp_path, **overrides)
     _git_repo(project)
 
     completed, statuses = _pre_commit(project, precommit_cache)

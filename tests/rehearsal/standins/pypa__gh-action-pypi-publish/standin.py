@@ -1,0 +1,154 @@
+"""pypa/gh-action-pypi-publish, rehearsed: twine upload to a local pypiserver (see action.yml)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+HERE = Path(__file__).resolve().parent
+RECORD = "pypa__gh-action-pypi-publish.jsonl"
+
+
+def fail(message: str) -> NoReturn:
+    print(f"::error title=pypi-publish stand-in::{message}", flush=True)
+    sys.exit(1)
+
+
+def declared_inputs() -> set[str]:
+    """Top-level keys of action.yml's `inputs:` block (this file's own layout, two-space indent)."""
+    names: set[str] = set()
+    inside = False
+    for line in (HERE / "action.yml").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line.startswith(" "):
+            inside = line.rstrip() == "inputs:"
+            continue
+        if inside and (match := re.fullmatch(r"  ([A-Za-z0-9_-]+):\s*", line)):
+            names.add(match[1])
+    return names
+
+
+def env_key(name: str) -> str:
+    return "INPUT_" + name.replace(" ", "_").upper()
+
+
+def read_inputs() -> dict[str, str]:
+    declared = declared_inputs()
+    known = {env_key(name): name for name in declared}
+    unknown = sorted(key for key in os.environ if key.startswith("INPUT_") and key not in known)
+    if unknown:
+        names = ", ".join(key.removeprefix("INPUT_").lower() for key in unknown)
+        fail(f"unexpected input(s) {names}; pypa/gh-action-pypi-publish has: {', '.join(sorted(declared))}")
+    return {name: os.environ.get(env_key(name), "") for name in declared}
+
+
+def either(inputs: dict[str, str], canonical: str, alias: str) -> str:
+    # The real action: the kebab-case input wins when set, else the deprecated alias (with its default).
+    return inputs[canonical] or inputs[alias]
+
+
+def truthy(value: str, name: str) -> bool:
+    if value.lower() not in {"true", "false"}:
+        fail(f"input {name} must be 'true' or 'false', got {value!r}")
+    return value.lower() == "true"
+
+
+def twine() -> list[str]:
+    # The twine this Python has (REHEARSAL_PYTHON: the test environment's), else the
+    # same version the workflows use, fetched by uv.
+    if importlib.util.find_spec("twine") is not None:
+        return [sys.executable, "-m", "twine"]
+    return ["uv", "tool", "run", "twine==7.0.0"]
+
+
+def main() -> int:
+    inputs = read_inputs()
+    repository_url = either(inputs, "repository-url", "repository_url")
+    packages_dir = either(inputs, "packages-dir", "packages_dir").rstrip("/") or "dist"
+    verify = truthy(either(inputs, "verify-metadata", "verify_metadata"), "verify-metadata")
+    skip_existing = truthy(either(inputs, "skip-existing", "skip_existing"), "skip-existing")
+    verbose = truthy(inputs["verbose"], "verbose")
+    print_hash = truthy(either(inputs, "print-hash", "print_hash"), "print-hash")
+    attestations = truthy(inputs["attestations"], "attestations")
+
+    try:
+        index_map = json.loads(os.environ["REHEARSAL_INDEX_MAP"])
+        record_dir = Path(os.environ["REHEARSAL_RECORDS"])
+    except (KeyError, json.JSONDecodeError) as error:
+        fail(f"the rehearsal must set REHEARSAL_INDEX_MAP (JSON) and REHEARSAL_RECORDS: {error!r}")
+    local_url = index_map.get(repository_url)
+    if not local_url:
+        fail(f"no local index stands in for {repository_url}; mapped: {sorted(index_map)}")
+
+    workspace = Path(os.environ.get("GITHUB_WORKSPACE", "."))
+    directory = workspace / packages_dir
+    # As the real action's `twine upload <dir>/*`: every non-hidden file in the directory.
+    files = (
+        sorted(path for path in directory.glob("*") if path.is_file() and not path.name.startswith("."))
+        if directory.is_dir()
+        else []
+    )
+    if not files:
+        fail(f"{packages_dir}/ holds no distributions to upload")
+    digests = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+    if print_hash:
+        for name, digest in digests.items():
+            print(f"{name} SHA256: {digest}")
+
+    trusted = not inputs["password"]
+    if trusted:
+        # Trusted publishing: the real action swaps the job's OIDC token for an upload token.
+        # pypiserver here takes any credentials (-a . -P .), so none are invented.
+        print("Trusted publishing (no password given): the local index accepts the upload as is.")
+    user, password = inputs["user"], inputs["password"] or "rehearsal-oidc"
+
+    if verify:
+        check = subprocess.run([*twine(), "check", "--strict", *map(str, files)], check=False)
+        if check.returncode != 0:
+            fail("twine check found invalid metadata")
+    command = [
+        *twine(),
+        "upload",
+        "--non-interactive",
+        "--disable-progress-bar",
+        "--repository-url",
+        local_url,
+        "-u",
+        user,
+        "-p",
+        password,
+        *(["--skip-existing"] if skip_existing else []),
+        *(["--verbose"] if verbose else []),
+        *map(str, files),
+    ]
+    print(f"Uploading {', '.join(digests)} to {repository_url} (rehearsal: {local_url})", flush=True)
+    upload = subprocess.run(command, check=False)
+    if upload.returncode != 0:
+        fail(f"twine upload to {local_url} exited {upload.returncode}")
+
+    record = {
+        "job": os.environ.get("GITHUB_JOB", ""),
+        "repository_url": repository_url,
+        "local_url": local_url,
+        "packages_dir": packages_dir,
+        "trusted_publishing": trusted,
+        "user": user,
+        "attestations": attestations,
+        "files": [{"name": name, "sha256": digest} for name, digest in digests.items()],
+    }
+    record_dir.mkdir(parents=True, exist_ok=True)
+    with (record_dir / RECORD).open("a", encoding="utf-8") as sink:
+        sink.write(json.dumps(record) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,250 @@
+"""Rehearse the baked CI workflow end to end with act and local stand-ins (issue 4, part A).
+
+Each scenario copies a shared bake to a private git repository, changes it the way a pull
+request or a push would, and runs `.github/workflows/ci.yml` unchanged. Every test prints its
+wall time and which jobs ran, which were skipped and why (run with -rA to see them).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Bake
+from support.options import ALL_ON
+from support.rehearsal import (
+    Rehearsal,
+    UnknownInput,
+    commit_all,
+    not_executed,
+    prepare_repository,
+    rehearse,
+    replay_downstream,
+)
+from support.slack_webhook import slack_webhook
+from support.smtp_server import smtp_server
+
+pytestmark = pytest.mark.rehearsal
+
+SKIP_LABEL = {"pull_request": {"labels": [{"name": "skip-changelog"}]}}
+
+
+def private(bake: Bake, tmp_path: Path, **overrides: Any) -> Path:
+    """A committed private copy of a shared bake: main holds the baked project."""
+    return prepare_repository(bake(**overrides).copy_to(tmp_path / "project").path)
+
+
+def open_pull_request(project: Path, *, changelog: bool = True) -> None:
+    """Commit a change on the `feature` branch, with or without a CHANGELOG entry."""
+    if changelog:
+        changelog_file = project / "CHANGELOG.md"
+        text = changelog_file.read_text(encoding="utf-8")
+        marker = "### Added\n\n"
+        assert marker in text
+        changelog_file.write_text(text.replace(marker, marker + "- A rehearsed change.\n", 1), "utf-8")
+    readme = project / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nRehearsed.\n", encoding="utf-8")
+    commit_all(project, "A change under review", branch="feature")
+
+
+def show(rehearsal: Rehearsal, label: str) -> None:
+    print(rehearsal.report(label))
+    for reason in not_executed(rehearsal):
+        print(f"    skipped: {reason}")
+    for job, result in rehearsal.replayed.items():
+        print(f"    replayed upstream: {job} = {result}")
+
+
+def assert_all_succeeded(rehearsal: Rehearsal) -> None:
+    failed = {name: result for name, result in rehearsal.summary().items() if result != "success"}
+    details = "\n\n".join(f"--- {n}\n" + "\n".join(rehearsal.job(n).lines[-60:]) for n in failed)
+    assert not failed, f"{failed} (act exited {rehearsal.returncode})\n{details}"
+    assert rehearsal.returncode == 0, rehearsal.tail()
+
+
+def test_pull_request_on_the_default_bake_is_green(bake: Bake, tmp_path: Path) -> None:
+    """Scenario 1: every job a pull request starts succeeds and `ci-passed` passes."""
+    project = private(bake, tmp_path)
+    open_pull_request(project)
+    run = rehearse(project, "pull_request", workflow="ci.yml")
+    show(run, "1 pull request, default bake")
+    assert_all_succeeded(run)
+    for job in (
+        "plan",
+        "ci-passed",
+        "test",
+        "code",
+        "supply-chain",
+        "pre-commit",
+        "changelog",
+        "build",
+        "install",
+    ):
+        run.assert_job(job, "success")
+    # The lean pull-request matrix: oldest Python only here (the newest, 3.15, is not installed).
+    assert [job.name for job in run.matching("test")] == [
+        "test on ubuntu-latest with Python 3.11/Tests/test on ubuntu-latest with Python 3.11"
+    ]
+    assert {r["name"] for r in run.records("actions/upload-artifact")} >= {
+        "dist",
+        "test-reports-ubuntu-latest-py3.11",
+    }
+    assert run.records("re-actors/alls-green")[0]["failed"] == {}
+
+
+def test_failing_test_fails_the_gate_and_notifies(bake: Bake, tmp_path: Path) -> None:
+    """Scenario 2: a failing test fails its job and the gate, and Slack and email hear of it."""
+    project = private(bake, tmp_path, notifications="slack+email")
+    test_file = project / "tests" / "test_greeting.py"
+    test_file.write_text(
+        test_file.read_text(encoding="utf-8")
+        + '\n\ndef test_broken_on_purpose() -> None:\n    assert __name__ == "another module"\n',
+        encoding="utf-8",
+    )
+    open_pull_request(project)
+    with slack_webhook() as slack, smtp_server() as smtp:
+        secrets = {
+            "SLACK_WEBHOOK_URL": slack.url,
+            "SMTP_SERVER": "127.0.0.1",
+            "SMTP_USERNAME": "ci@example.com",
+            "SMTP_PASSWORD": "not-a-real-password",
+            "NOTIFY_EMAIL_TO": "team@example.com",
+        }
+        env = {"REHEARSAL_SMTP_PORT": str(smtp.port)}
+        run = rehearse(project, "pull_request", workflow="ci.yml", secrets=secrets, env=env)
+        show(run, "2 failing test, slack+email bake")
+        run.assert_job("test", "failure")
+        assert "test_broken_on_purpose" in run.job("test").text()
+        assert run.returncode != 0
+        # act 0.2.89 ends the run when a job inside a called workflow fails, before the
+        # `if: always()` jobs GitHub would still start: replay the recorded results into them.
+        assert run.result("ci-passed") == "not run"
+        gate = replay_downstream(run, ["ci-passed", "notify"], secrets=secrets, env=env)
+        show(gate, "2 failing test, gate and notify replayed")
+    assert gate.replayed["tests"] == "failure"
+    gate.assert_job("ci-passed", "failure")
+    gate.assert_job("send notifications", "success")
+
+    assert slack.rejections == []
+    assert len(slack.received) == 1, gate.job("send notifications").text()
+    payload = slack.received[0]
+    assert "failure" in payload["text"]
+    fields = [
+        field["text"]
+        for block in payload["blocks"]
+        if block["type"] == "section"
+        for field in block["fields"]
+    ]
+    assert "❌ *tests*: failure" in fields
+    assert "❌ *ci-passed*: failure" in fields
+    assert "✅ *quality*: success" in fields
+
+    assert len(smtp.messages) == 1
+    mail = smtp.messages[0]
+    assert mail.recipients == ["team@example.com"]
+    # notify.py names github.workflow, which GitHub sets to the caller's name ("CI") inside a
+    # called workflow; act 0.2.89 sets the called workflow's own name ("Notify") instead.
+    assert mail.subject in {
+        f"[your-github-name/example-pipeline-package] {workflow} failed on feature"
+        for workflow in ("CI", "Notify")
+    }, mail.subject
+    assert "tests: failure" in mail.body
+    assert gate.records("dawidd6/action-send-mail")[0]["requested_port"] == "465"
+
+
+def test_changelog_rule_and_skip_label(bake: Bake, tmp_path: Path) -> None:
+    """Scenario 3: no CHANGELOG entry fails the check; the skip label skips it and the gate passes."""
+    project = private(bake, tmp_path)
+    open_pull_request(project, changelog=False)
+
+    missing = rehearse(project, "pull_request", workflow="ci.yml", job="quality")
+    show(missing, "3a pull request without a changelog entry (quality only)")
+    missing.assert_job("changelog", "failure")
+    assert "Add an entry under [Unreleased]" in missing.job("changelog").text()
+    for job in ("code", "supply-chain", "pre-commit"):
+        missing.assert_job(job, "success")
+
+    labelled = rehearse(project, "pull_request", workflow="ci.yml", event_payload=SKIP_LABEL)
+    show(labelled, "3b the same pull request labelled skip-changelog")
+    assert labelled.result("changelog") == "not run"
+    assert any(reason.startswith("quality/changelog (if:") for reason in not_executed(labelled))
+    assert_all_succeeded(labelled)
+    labelled.assert_job("ci-passed", "success")
+
+
+def test_push_to_main_runs_the_full_matrix_and_install_checks(bake: Bake, tmp_path: Path) -> None:
+    """Scenario 4: the full matrix (the legs this machine can run) and the install checks pass."""
+    project = private(bake, tmp_path)
+    run = rehearse(project, "push", workflow="ci.yml")
+    show(run, "4 push to main, default bake")
+    assert_all_succeeded(run)
+    legs = sorted(re.sub(r"-\d+$", "", job.name.split("/", 1)[0]) for job in run.matching("test"))
+    assert legs == [f"test on ubuntu-latest with Python 3.{minor}" for minor in (11, 12, 13)]
+    run.assert_job("install", "success")
+    install = run.job("install").text()
+    assert install.count("--version: example-pipeline-package 0.1.0") == 2, install
+    assert run.result("changelog") == "not run"  # pull requests only
+    run.assert_job("ci-passed", "success")
+
+
+def test_pull_request_on_the_all_options_bake_is_green(bake: Bake, tmp_path: Path) -> None:
+    """Scenario 8 (CI half): the all-options bake's pull request is green, notify included."""
+    project = private(bake, tmp_path, **ALL_ON)
+    open_pull_request(project)
+    run = rehearse(project, "pull_request", workflow="ci.yml")
+    show(run, "8 pull request, all-options bake")
+    assert_all_succeeded(run)
+    run.assert_job("ci-passed", "success")
+    # A green pull request is not news: notify runs and decides to stay quiet.
+    run.assert_job("send notifications", "success")
+    assert "slack=false" in run.job("send notifications").text()
+    codecov = run.records("codecov/codecov-action")
+    assert codecov, "the Codecov step did not run"
+    assert codecov[0]["missing"] == [], codecov
+
+
+def test_breaking_a_workflow_turns_the_rehearsal_red(bake: Bake, tmp_path: Path) -> None:
+    """A misspelled action input and a broken script each turn a rehearsal red."""
+    project = private(bake, tmp_path)
+    build = project / ".github" / "workflows" / "build.yml"
+    original = build.read_text(encoding="utf-8")
+    build.write_text(original.replace("if-no-files-found: error", "if-no-file-found: error"), "utf-8")
+    commit_all(project, "Misspell an action input")
+    with pytest.raises(UnknownInput, match="if-no-file-found"):
+        rehearse(project, "push", workflow="ci.yml", job="build")
+
+    build.write_text(original, encoding="utf-8")
+    smoke = project / ".github" / "scripts" / "smoke_test.py"
+    smoke.write_text(
+        smoke.read_text(encoding="utf-8").replace('project["version"]:', 'project["version"] + "x":', 1),
+        encoding="utf-8",
+    )
+    commit_all(project, "Break the smoke test script")
+    run = rehearse(project, "push", workflow="ci.yml", job="build")
+    show(run, "broken smoke test script")
+    run.assert_job("build", "success")
+    run.assert_job("install", "failure")
+    assert "smoke_test: error" in run.job("install").text()
+
+
+def test_security_workflow_runs_with_recorded_scanners(bake: Bake, tmp_path: Path) -> None:
+    """security.yml on a pull request: the audit really runs (local OSV service), the
+    GitHub-hosted scanners (dependency review, CodeQL, TruffleHog) are recorded stand-ins."""
+    project = private(bake, tmp_path)
+    open_pull_request(project)
+    run = rehearse(project, "pull_request", workflow="security.yml")
+    show(run, "security workflow, pull request, default bake")
+    assert_all_succeeded(run)
+    for job in ("audit", "dependency-review", "codeql", "secrets"):
+        run.assert_job(job, "success")
+    assert "Found no known vulnerabilities" in run.job("audit").text()
+    assert run.records("actions/dependency-review-action")[0]["inputs"]["fail-on-severity"] == "moderate"
+    assert {r["inputs"]["languages"] for r in run.records("github/codeql-action/init")} == {"python"}
+    assert run.records("github/codeql-action/analyze")
+    trufflehog = run.records("trufflesecurity/trufflehog")
+    assert trufflehog[0]["inputs"]["extra_args"] == "--results=verified,unknown"
+    # The secrets scan needs the full history: fetch-depth 0 gave the checkout every branch.
+    checkouts = [r for r in run.records("actions/checkout") if r["job"] == "secrets"]
+    assert checkouts[0]["inputs"]["fetch-depth"] == "0"

@@ -1,0 +1,522 @@
+"""Rehearsal of the baked release workflow: tag pushes run end to end with act, on this host.
+
+Each scenario is a private, committed copy of a bake with a release tag. Two local pypiservers
+stand in for TestPyPI and PyPI; the pypi-publish stand-in uploads to them with twine (through
+REHEARSAL_INDEX_MAP), the attest-build-provenance stand-in records its subjects, and a `gh`
+stand-in (tests/rehearsal/bin) records the GitHub release instead of creating it.
+
+The smoke-test job installs from the URL hard-coded in release.yml,
+`https://test.pypi.org/simple/`. uv gives `--index-url` on the command line precedence over
+every setting and environment variable, and no proxy can answer for test.pypi.org over HTTPS
+offline, so the rehearsal puts a `uv` wrapper (tests/rehearsal/bin/uv) in front of the real uv
+that rewrites exactly the mapped URLs to the local TestPyPI stand-in and logs each rewrite: a
+rehearsal-only network redirect, like a hosts-file entry. The workflow and the scripts run
+byte for byte as baked. The setup-uv stand-in puts its own wrapper first on PATH and execs
+$REHEARSAL_REAL_UV, so that variable points at the redirect, which then runs the real uv.
+
+Each test prints its wall time and the jobs executed and not executed (run with -s or -rP).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Bake, Project
+from support.local_index import LocalIndex, local_index, pypiserver_available
+from support.rehearsal import (
+    Rehearsal,
+    UnknownInput,
+    act_binary,
+    commit_all,
+    git,
+    local_python_dirs,
+    not_executed,
+    prepare_repository,
+    rehearse,
+)
+
+pytestmark = pytest.mark.rehearsal
+
+TESTS = Path(__file__).resolve().parent
+BIN = TESTS / "rehearsal" / "bin"
+STANDINS = TESTS / "rehearsal" / "standins"
+RELEASE = "release.yml"
+RELEASE_DATE = "2026-11-22"
+TESTPYPI_UPLOAD = "https://test.pypi.org/legacy/"
+TESTPYPI_SIMPLE = "https://test.pypi.org/simple/"
+PYPI_UPLOAD = "https://upload.pypi.org/legacy/"  # the action's default repository URL
+PYPI_SIMPLE = "https://pypi.org/simple/"
+PUBLISH = "pypa/gh-action-pypi-publish"
+ATTEST = "actions/attest-build-provenance"
+GH = "cli/cli"  # the gh stand-in's record
+PRIVATE_TOKEN = "rehearsal-private-index-token"
+
+
+@dataclass(frozen=True)
+class Indexes:
+    testpypi: LocalIndex
+    pypi: LocalIndex
+
+    def index_map(self) -> dict[str, str]:
+        return {
+            TESTPYPI_UPLOAD: self.testpypi.url,
+            TESTPYPI_SIMPLE: self.testpypi.simple_url,
+            PYPI_UPLOAD: self.pypi.url,
+            PYPI_SIMPLE: self.pypi.simple_url,
+        }
+
+
+@pytest.fixture
+def indexes(tmp_path: Path) -> Iterator[Indexes]:
+    """Fresh, empty TestPyPI and PyPI stand-ins for one scenario."""
+    if not pypiserver_available():
+        pytest.fail("pypiserver is not importable from the test environment", pytrace=False)
+    with local_index(tmp_path / "testpypi") as testpypi, local_index(tmp_path / "pypi") as pypi:
+        yield Indexes(testpypi, pypi)
+
+
+# --- preparing a release --------------------------------------------------------------------------
+
+
+def release_copy(project: Project, destination: Path, version: str) -> Project:
+    """A private copy whose version is `version` with the Unreleased entries moved under it.
+
+    What a maintainer does before tagging (the baked CHANGELOG.md says so): a new
+    `## [version] - date` heading takes the [Unreleased] entries, [Unreleased] stays, empty.
+    """
+    copy = project.copy_to(destination)
+    pyproject = copy.path / "pyproject.toml"
+    text, count = re.subn(
+        r'^version = ".*"$', f'version = "{version}"', pyproject.read_text("utf-8"), count=1, flags=re.M
+    )
+    assert count == 1
+    pyproject.write_text(text, encoding="utf-8")
+    changelog = copy.path / "CHANGELOG.md"
+    text = changelog.read_text("utf-8")
+    assert text.count("## [Unreleased]\n") == 1, text
+    text = text.replace("## [Unreleased]\n", f"## [Unreleased]\n\n## [{version}] - {RELEASE_DATE}\n", 1)
+    changelog.write_text(text, encoding="utf-8")
+    return copy
+
+
+def tag(project: Project, name: str) -> str:
+    prepare_repository(project.path)
+    commit_all(project.path, f"Release {name}")
+    git(project.path, "tag", name)
+    return git(project.path, "rev-parse", "HEAD")
+
+
+def real_uv() -> str:
+    found = shutil.which("uv")
+    assert found, "uv is not on PATH"
+    return str(Path(found).resolve())
+
+
+def release_env(index_map: dict[str, str]) -> dict[str, str]:
+    """REHEARSAL_* for this file's stand-ins, and PATH with tests/rehearsal/bin first.
+
+    The harness builds the rest of PATH the same way (uv, act, local interpreters, ours);
+    an `env` PATH replaces it, so it is rebuilt here with the redirect directory in front.
+    """
+    uv = real_uv()
+    path = [str(BIN), str(Path(uv).parent), str(Path(act_binary()).parent), *local_python_dirs()]
+    return {
+        "PATH": os.pathsep.join([*path, os.environ.get("PATH", "")]),
+        "REHEARSAL_INDEX_MAP": json.dumps(index_map),
+        # setup-uv's stand-in execs REHEARSAL_REAL_UV: make that the redirect, in front of the real uv.
+        "REHEARSAL_REAL_UV": str(BIN / "uv"),
+        "REHEARSAL_REDIRECTED_UV": uv,
+        "NO_COLOR": "1",
+    }
+
+
+def release(
+    project: Project,
+    tag_name: str,
+    index_map: dict[str, str],
+    *,
+    label: str,
+    variables: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+) -> Rehearsal:
+    sha = tag(project, tag_name)
+    started = time.monotonic()
+    rehearsal = rehearse(
+        project.path,
+        "push",
+        workflow=RELEASE,
+        event_payload={"ref": f"refs/tags/{tag_name}", "head_commit": {"id": sha}},
+        env=release_env(index_map),
+        variables=variables,
+        secrets=secrets,
+        timeout=600,
+    )
+    print(f"\n{rehearsal.report(label)}  (wall {time.monotonic() - started:.1f}s)")
+    for line in not_executed(rehearsal):
+        print(f"    not executed: {line}")
+    return rehearsal
+
+
+# --- reading the results --------------------------------------------------------------------------
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def served(index: LocalIndex) -> dict[str, str]:
+    """name -> sha256 of every file the local index holds."""
+    return {path.name: sha256(path) for path in sorted(index.packages.iterdir()) if path.is_file()}
+
+
+def files_of(record: dict[str, Any]) -> dict[str, str]:
+    return {item["name"]: item["sha256"] for item in record["files"]}
+
+
+def extract_notes(project: Project, version: str) -> str:
+    done = project.run(sys.executable, ".github/scripts/changelog.py", "extract", version)
+    return done.stdout
+
+
+def executed(rehearsal: Rehearsal) -> list[str]:
+    """Ids of the jobs act started (by id: Rehearsal.result() also matches names by substring,
+    and "publish" is part of "publish to TestPyPI")."""
+    return sorted(job.job_id for job in rehearsal.jobs.values())
+
+
+def assert_jobs(rehearsal: Rehearsal, expected: dict[str, str]) -> None:
+    for job, result in expected.items():
+        rehearsal.assert_job(job, result)
+
+
+def assert_released(rehearsal: Rehearsal, project: Project, version: str, dist: dict[str, str]) -> None:
+    """The one GitHub release: the tag, the CHANGELOG section as notes, the built files."""
+    (release_record,) = rehearsal.records(GH)
+    assert release_record["tag"] == f"v{version}"
+    assert release_record["title"] == version
+    assert release_record["verify_tag"] is True
+    assert release_record["body"] == extract_notes(project, version)
+    assert files_of(release_record) == dist
+
+
+# --- scenarios ------------------------------------------------------------------------------------
+
+
+def test_tag_release_publishes_staging_then_production(bake: Bake, tmp_path: Path, indexes: Indexes) -> None:
+    """Scenario 5: v0.1.0 is checked, built once, staged, smoke-tested, published and released."""
+    project = release_copy(bake(), tmp_path / "project", "0.1.0")
+
+    rehearsal = release(project, "v0.1.0", indexes.index_map(), label="tag v0.1.0 (publish=pypi)")
+
+    assert_jobs(
+        rehearsal,
+        {
+            "check": "success",
+            "build": "success",
+            "publish-testpypi": "success",
+            "smoke-test": "success",
+            "publish": "success",
+            "github-release": "success",
+        },
+    )
+    assert rehearsal.returncode == 0, rehearsal.tail()
+    # Built once: one build job, and the artifact it uploaded is what every later stage used.
+    assert len(rehearsal.matching("build")) == 1
+    dist = {
+        path.name: sha256(path)
+        for path in sorted((rehearsal.artifacts / "dist").rglob("*"))
+        if path.is_file()
+    }
+    assert sorted(dist) == [
+        "example_pipeline_package-0.1.0-py3-none-any.whl",
+        "example_pipeline_package-0.1.0.tar.gz",
+    ]
+    (attested,) = rehearsal.records(ATTEST)
+    subjects = {s["name"]: s["digest"].removeprefix("sha256:") for s in attested["subjects"]}
+    # Only the release files: dist/.gitignore (written by `uv build`) must not be attested.
+    assert subjects == dist
+    # Both publish jobs uploaded the very same files, to the URL each stage names.
+    uploads = {record["job"]: record for record in rehearsal.records(PUBLISH)}
+    assert sorted(uploads) == ["publish", "publish-testpypi"]
+    assert uploads["publish-testpypi"]["repository_url"] == TESTPYPI_UPLOAD
+    assert uploads["publish"]["repository_url"] == PYPI_UPLOAD
+    assert files_of(uploads["publish-testpypi"]) == files_of(uploads["publish"]) == dist
+    assert all(record["trusted_publishing"] for record in uploads.values())
+    # Each index serves them: staging first, production after the smoke test.
+    assert served(indexes.testpypi) == dist
+    assert served(indexes.pypi) == dist
+    page = indexes.pypi.page("example-pipeline-package")
+    assert all(name in page for name in dist), page
+    # The smoke test installed the wheel from the TestPyPI stand-in, through the redirect.
+    smoke = rehearsal.job("smoke-test").text()
+    assert f"{TESTPYPI_SIMPLE} -> {indexes.testpypi.simple_url}" in smoke
+    assert f"installed example-pipeline-package==0.1.0 from {TESTPYPI_SIMPLE}" in smoke
+    assert "example_pipeline_package 0.1.0 imported from" in smoke
+    wheel = next(name for name in dist if name.endswith(".whl"))
+    assert f"/packages/{wheel}" in indexes.testpypi.log.read_text(errors="replace")
+    assert_released(rehearsal, project, "0.1.0", dist)
+    (release_record,) = rehearsal.records(GH)
+    assert release_record["prerelease"] is False
+
+
+def test_tag_not_matching_the_version_publishes_nothing(bake: Bake, tmp_path: Path, indexes: Indexes) -> None:
+    """Scenario 6: v9.9.9 on a 0.1.0 project stops at the check; nothing goes anywhere."""
+    project = release_copy(bake(), tmp_path / "project", "0.1.0")
+
+    rehearsal = release(project, "v9.9.9", indexes.index_map(), label="tag v9.9.9 on version 0.1.0")
+
+    rehearsal.assert_job("check", "failure")
+    assert "tag v9.9.9 does not match version 0.1.0" in rehearsal.job("check").text()
+    assert rehearsal.returncode != 0
+    assert executed(rehearsal) == ["check"], rehearsal.summary()
+    assert served(indexes.testpypi) == {}
+    assert served(indexes.pypi) == {}
+    assert rehearsal.records(PUBLISH) == []
+    assert rehearsal.records(ATTEST) == []
+    assert rehearsal.records(GH) == []
+
+
+def test_prerelease_tag_is_marked_prerelease(bake: Bake, tmp_path: Path, indexes: Indexes) -> None:
+    """Scenario 7: v0.2.0rc1 goes the whole way and its GitHub release is a pre-release."""
+    project = release_copy(bake(), tmp_path / "project", "0.2.0rc1")
+
+    rehearsal = release(project, "v0.2.0rc1", indexes.index_map(), label="tag v0.2.0rc1 (pre-release)")
+
+    assert_jobs(rehearsal, {"check": "success", "smoke-test": "success", "github-release": "success"})
+    dist = served(indexes.pypi)
+    assert sorted(dist) == [
+        "example_pipeline_package-0.2.0rc1-py3-none-any.whl",
+        "example_pipeline_package-0.2.0rc1.tar.gz",
+    ]
+    assert_released(rehearsal, project, "0.2.0rc1", dist)
+    (release_record,) = rehearsal.records(GH)
+    assert release_record["prerelease"] is True
+
+
+def test_private_index_release(bake: Bake, tmp_path: Path, indexes: Indexes) -> None:
+    """Scenario 8 (release, private-index bake): twine uploads to PRIVATE_INDEX_URL with the token.
+
+    The private index is the pypiserver standing in for PyPI, without authentication (it takes
+    any credentials): what is checked is that the job reads the variable and the secret and
+    uploads there, not the server's password handling.
+    """
+    project = release_copy(bake(publish="private-index"), tmp_path / "project", "0.1.0")
+
+    rehearsal = release(
+        project,
+        "v0.1.0",
+        indexes.index_map(),
+        label="tag v0.1.0 (publish=private-index)",
+        variables={"PRIVATE_INDEX_URL": indexes.pypi.url},
+        secrets={"PRIVATE_INDEX_TOKEN": PRIVATE_TOKEN},
+    )
+
+    assert_jobs(
+        rehearsal, {"check": "success", "build": "success", "publish": "success", "github-release": "success"}
+    )
+    dist = served(indexes.pypi)
+    assert sorted(dist) == [
+        "example_pipeline_package-0.1.0-py3-none-any.whl",
+        "example_pipeline_package-0.1.0.tar.gz",
+    ]
+    assert served(indexes.testpypi) == {}
+    assert rehearsal.records(PUBLISH) == []  # twine itself, not the PyPI action
+    assert PRIVATE_TOKEN not in rehearsal.log  # act masks the secret
+    assert_released(rehearsal, project, "0.1.0", dist)
+
+
+def test_publish_none_makes_a_github_release_only(bake: Bake, tmp_path: Path, indexes: Indexes) -> None:
+    """Scenario 8 (release, publish=none bake): check, build and the GitHub release; no index."""
+    project = release_copy(bake(publish="none"), tmp_path / "project", "0.1.0")
+
+    rehearsal = release(project, "v0.1.0", indexes.index_map(), label="tag v0.1.0 (publish=none)")
+
+    assert_jobs(rehearsal, {"check": "success", "build": "success", "github-release": "success"})
+    assert executed(rehearsal) == ["build", "check", "github-release"]
+    assert served(indexes.testpypi) == served(indexes.pypi) == {}
+    assert rehearsal.records(PUBLISH) == []
+    dist = {
+        path.name: sha256(path)
+        for path in sorted((rehearsal.artifacts / "dist").rglob("*"))
+        if path.is_file()
+    }
+    assert_released(rehearsal, project, "0.1.0", dist)
+
+
+# --- breaking the workflow on purpose -------------------------------------------------------------
+
+
+def misspell(project: Project, old: str, new: str) -> None:
+    workflow = project.path / ".github" / "workflows" / RELEASE
+    text = workflow.read_text("utf-8")
+    assert text.count(old) == 1, old
+    workflow.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_misspelled_publish_input_is_refused(bake: Bake, tmp_path: Path, indexes: Indexes) -> None:
+    """A misspelled `with:` key of the pypi-publish step fails the rehearsal before anything runs.
+
+    GitHub would only warn about `repostory-url` and upload to the action's default, the real
+    PyPI, skipping the staging index. The harness refuses it before act starts, from the
+    stand-in's declared inputs (which mirror the real action's).
+    """
+    project = release_copy(bake(), tmp_path / "project", "0.1.0")
+    misspell(
+        project,
+        "repository-url: https://test.pypi.org/legacy/",
+        "repostory-url: https://test.pypi.org/legacy/",
+    )
+    tag(project, "v0.1.0")
+
+    with pytest.raises(UnknownInput) as refused:
+        rehearse(project.path, "push", workflow=RELEASE, env=release_env(indexes.index_map()))
+
+    message = str(refused.value)
+    assert (
+        ".github/workflows/release.yml: pypa/gh-action-pypi-publish has no input 'repostory-url'" in message
+    )
+    assert served(indexes.testpypi) == served(indexes.pypi) == {}
+
+
+def test_publish_standin_refuses_an_unknown_input_itself(tmp_path: Path) -> None:
+    """The stand-in's own check, for a run that bypasses the harness's: act hands a node action
+    every `with:` key, and the stand-in fails the step on one the real action does not have."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "example-0.1.0.tar.gz").write_bytes(b"not uploaded")
+    env = {
+        **os.environ,
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "REHEARSAL_RECORDS": str(tmp_path / "records"),
+        "REHEARSAL_INDEX_MAP": json.dumps({TESTPYPI_UPLOAD: "http://127.0.0.1:9/"}),
+        "INPUT_REPOSTORY-URL": TESTPYPI_UPLOAD,
+        "INPUT_REPOSITORY_URL": PYPI_UPLOAD,
+        "INPUT_PACKAGES_DIR": "dist",
+    }
+    done = subprocess.run(
+        [sys.executable, STANDINS / "pypa__gh-action-pypi-publish" / "standin.py"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "::error title=pypi-publish stand-in::unexpected input(s) repostory-url;" in done.stdout
+    assert not (tmp_path / "records").exists()
+
+
+def test_wrong_staging_url_fails_at_the_publish_step(bake: Bake, tmp_path: Path, indexes: Indexes) -> None:
+    """A misspelled repository URL passes every static check; the rehearsal fails at that step,
+    and nothing after it (smoke test, PyPI, GitHub release) runs."""
+    project = release_copy(bake(), tmp_path / "project", "0.1.0")
+    misspell(
+        project,
+        "repository-url: https://test.pypi.org/legacy/",
+        "repository-url: https://test.pypi.org/legasy/",
+    )
+
+    rehearsal = release(project, "v0.1.0", indexes.index_map(), label="misspelled TestPyPI URL")
+
+    rehearsal.assert_job("publish-testpypi", "failure")
+    failing = rehearsal.job("publish-testpypi").text()
+    assert "no local index stands in for https://test.pypi.org/legasy/" in failing
+    assert executed(rehearsal) == ["build", "check", "publish-testpypi"], rehearsal.summary()
+    assert served(indexes.testpypi) == served(indexes.pypi) == {}
+    assert rehearsal.records(GH) == []
+
+
+# --- the command-line stand-ins, on their own -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        pytest.param(["auth", "status"], "only 'gh release create' is rehearsed", id="other-command"),
+        pytest.param(
+            ["release", "create", "v0.1.0", "--notes", "x", "--title", "0.1.0"],
+            "unsupported flag '--notes'",
+            id="other-flag",
+        ),
+        pytest.param(
+            ["release", "create", "v0.1.0", "--title", "0.1.0"],
+            "expects --title and --notes-file",
+            id="no-notes",
+        ),
+        pytest.param(
+            ["release", "create", "v0.2.0", "--verify-tag", "--title", "0.2.0", "--notes-file", "notes.md"],
+            "tag v0.2.0 doesn't exist in the repo",
+            id="missing-tag",
+        ),
+    ],
+)
+def test_gh_standin_refuses_what_it_does_not_rehearse(
+    tmp_path: Path, arguments: list[str], error: str
+) -> None:
+    remote = tmp_path / "remote"
+    git_env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull}
+    subprocess.run(["git", "init", "--quiet", str(remote)], check=True, env=git_env)
+    (tmp_path / "notes.md").write_text("notes\n", encoding="utf-8")
+    env = {
+        **os.environ,
+        "GH_TOKEN": "placeholder",
+        "REHEARSAL_RECORDS": str(tmp_path / "records"),
+        "REHEARSAL_REPOSITORY_DIR": str(remote),
+    }
+
+    done = subprocess.run(
+        [sys.executable, BIN / "gh", *arguments],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert error in done.stderr
+    assert not (tmp_path / "records").exists()
+
+
+def test_uv_redirect_rewrites_only_the_mapped_urls(tmp_path: Path) -> None:
+    """The wrapper execs the real uv with mapped index URLs replaced (both option spellings)."""
+    fake_uv = tmp_path / "uv"
+    fake_uv.write_text("#!/bin/sh\nprintf '%s\\n' \"$@\"\n", encoding="utf-8")
+    fake_uv.chmod(0o755)
+    env = {
+        **os.environ,
+        "REHEARSAL_REDIRECTED_UV": str(fake_uv),
+        "REHEARSAL_INDEX_MAP": json.dumps({TESTPYPI_SIMPLE: "http://127.0.0.1:1/simple/"}),
+    }
+    arguments = [
+        "pip",
+        "install",
+        "--index-url",
+        TESTPYPI_SIMPLE,
+        f"--default-index={TESTPYPI_SIMPLE}",
+        PYPI_SIMPLE,
+    ]
+
+    done = subprocess.run([BIN / "uv", *arguments], env=env, capture_output=True, text=True, check=True)
+
+    assert done.stdout.splitlines() == [
+        "pip",
+        "install",
+        "--index-url",
+        "http://127.0.0.1:1/simple/",
+        "--default-index=http://127.0.0.1:1/simple/",
+        PYPI_SIMPLE,
+    ]
+    assert f"uv (rehearsal wrapper): {TESTPYPI_SIMPLE} -> http://127.0.0.1:1/simple/" in done.stderr
