@@ -6,48 +6,26 @@ import hashlib
 import importlib.util
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import NoReturn
 
 HERE = Path(__file__).resolve().parent
+# act runs a copy of this folder alone; the shared code is found where the rehearsal says.
+sys.path.insert(0, str(Path(os.environ.get("REHEARSAL_STANDINS", HERE.parent)) / "_lib"))
+
+import node_action  # noqa: E402
+
 RECORD = "pypa__gh-action-pypi-publish.jsonl"
 
 
 def fail(message: str) -> NoReturn:
-    print(f"::error title=pypi-publish stand-in::{message}", flush=True)
-    sys.exit(1)
-
-
-def declared_inputs() -> set[str]:
-    """Top-level keys of action.yml's `inputs:` block (this file's own layout, two-space indent)."""
-    names: set[str] = set()
-    inside = False
-    for line in (HERE / "action.yml").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line.startswith(" "):
-            inside = line.rstrip() == "inputs:"
-            continue
-        if inside and (match := re.fullmatch(r"  ([A-Za-z0-9_-]+):\s*", line)):
-            names.add(match[1])
-    return names
-
-
-def env_key(name: str) -> str:
-    return "INPUT_" + name.replace(" ", "_").upper()
+    node_action.fail("pypi-publish stand-in", message)
 
 
 def read_inputs() -> dict[str, str]:
-    declared = declared_inputs()
-    known = {env_key(name): name for name in declared}
-    unknown = sorted(key for key in os.environ if key.startswith("INPUT_") and key not in known)
-    if unknown:
-        names = ", ".join(key.removeprefix("INPUT_").lower() for key in unknown)
-        fail(f"unexpected input(s) {names}; pypa/gh-action-pypi-publish has: {', '.join(sorted(declared))}")
-    return {name: os.environ.get(env_key(name), "") for name in declared}
+    return node_action.read_inputs(HERE, "pypa/gh-action-pypi-publish", "pypi-publish stand-in")
 
 
 def either(inputs: dict[str, str], canonical: str, alias: str) -> str:
