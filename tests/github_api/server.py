@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from support.background import serving
+
 from .openapi import Description, Operation
 
 NOT_FOUND = {"message": "Not Found", "status": "404"}
@@ -311,16 +313,9 @@ def serve(github: FakeGitHub) -> Iterator[FakeGitHub]:
     """Run `github` on a free 127.0.0.1 port for the duration of the block."""
     server = _Server(("127.0.0.1", 0), _Handler)
     server.github = github
-    github.url = f"http://127.0.0.1:{server.server_address[1]}"
-    # A short poll keeps shutdown() quick; it runs after every test.
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-github", daemon=True)
-    thread.start()
-    try:
+    with serving(server, "fake-github") as port:
+        github.url = f"http://127.0.0.1:{port}"
         yield github
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def closed_port_url() -> str:

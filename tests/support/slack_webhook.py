@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from support.background import serving
+
 MAX_BLOCKS = 50
 MAX_TEXT = 3000
 MAX_HEADER_TEXT = 150
@@ -227,15 +229,9 @@ def slack_webhook() -> Iterator[SlackWebhook]:
     webhook = SlackWebhook()
     server = _Server(("127.0.0.1", 0), _Handler)
     server.webhook = webhook
-    webhook.url = f"http://127.0.0.1:{server.server_address[1]}/services/T00000000/B00000000/XXXXXXXX"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="slack-webhook", daemon=True)
-    thread.start()
-    try:
+    with serving(server, "slack-webhook") as port:
+        webhook.url = f"http://127.0.0.1:{port}/services/T00000000/B00000000/XXXXXXXX"
         yield webhook
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 __all__ = ["SlackWebhook", "check_message", "slack_webhook"]

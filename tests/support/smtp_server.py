@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+from support.background import serving
+
 
 @dataclass
 class Delivery:
@@ -120,15 +122,9 @@ def smtp_server() -> Iterator[SmtpServer]:
     state = SmtpServer()
     server = _Server(("127.0.0.1", 0), _Handler)
     server.state = state
-    state.port = int(server.server_address[1])
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="smtp", daemon=True)
-    thread.start()
-    try:
+    with serving(server, "smtp") as port:
+        state.port = port
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 __all__ = ["Delivery", "SmtpServer", "smtp_server"]
