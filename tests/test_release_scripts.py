@@ -47,6 +47,22 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIndex]:
         yield served
 
 
+def install_release(index_url: str, venv: Path) -> list[str | Path]:
+    """The install_release.py command line, with retries short enough for a local index."""
+    return [
+        sys.executable,
+        INSTALL_RELEASE,
+        "--index-url",
+        index_url,
+        "--venv",
+        venv,
+        "--attempts",
+        "3",
+        "--wait",
+        "0.2",
+    ]
+
+
 @pytest.fixture(scope="module")
 def published(bake: Bake, index: LocalIndex, tmp_path_factory: pytest.TempPathFactory) -> Published:
     project = bake()
@@ -96,16 +112,7 @@ def installed(published: Published, tmp_path_factory: pytest.TempPathFactory) ->
     """The venv install_release.py made, and what it printed."""
     venv = tmp_path_factory.mktemp("release") / "venv"
     result = published.project.run(
-        sys.executable,
-        INSTALL_RELEASE,
-        "--index-url",
-        published.index.simple_url,
-        "--venv",
-        venv,
-        "--attempts",
-        "3",
-        "--wait",
-        "0.2",
+        *install_release(published.index.simple_url, venv),
         timeout=300,
     )
     return venv, result.stdout
@@ -211,16 +218,7 @@ def test_install_release_gives_up_after_the_attempts(
 
     result = run_in(
         project,
-        sys.executable,
-        INSTALL_RELEASE,
-        "--index-url",
-        published.index.simple_url,
-        "--venv",
-        venv,
-        "--attempts",
-        "3",
-        "--wait",
-        "0.2",
+        *install_release(published.index.simple_url, venv),
     )
 
     assert error_line(result, "install_release") == (
