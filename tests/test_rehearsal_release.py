@@ -152,12 +152,34 @@ def release(
     secrets: dict[str, str] | None = None,
 ) -> Rehearsal:
     sha = tag(project, tag_name)
+    return run_release(
+        project,
+        "push",
+        {"ref": f"refs/tags/{tag_name}", "head_commit": {"id": sha}},
+        index_map,
+        label=label,
+        variables=variables,
+        secrets=secrets,
+    )
+
+
+def run_release(
+    project: Project,
+    event: str,
+    payload: dict[str, Any],
+    index_map: dict[str, str],
+    *,
+    label: str,
+    variables: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+) -> Rehearsal:
+    """One run of release.yml for `event` (push of a tag, or workflow_dispatch) as it is."""
     started = time.monotonic()
     rehearsal = rehearse(
         project.path,
-        "push",
+        event,
         workflow=RELEASE,
-        event_payload={"ref": f"refs/tags/{tag_name}", "head_commit": {"id": sha}},
+        event_payload=payload,
         env=release_env(index_map),
         variables=variables,
         secrets=secrets,
@@ -314,10 +336,14 @@ def test_private_index_release(bake: Bake, tmp_path: Path, indexes: Indexes) -> 
     """
     project = release_copy(bake(publish="private-index"), tmp_path / "project", "0.1.0")
 
+    # The upload action's stand-in refuses a URL no local index stands for: the "private
+    # index" URL is the local one itself.
+    index_map = {**indexes.index_map(), indexes.pypi.url: indexes.pypi.url}
+
     rehearsal = release(
         project,
         "v0.1.0",
-        indexes.index_map(),
+        index_map,
         label="tag v0.1.0 (publish=private-index)",
         variables={"PRIVATE_INDEX_URL": indexes.pypi.url},
         secrets={"PRIVATE_INDEX_TOKEN": PRIVATE_TOKEN},
@@ -332,7 +358,13 @@ def test_private_index_release(bake: Bake, tmp_path: Path, indexes: Indexes) -> 
         "example_pipeline_package-0.1.0.tar.gz",
     ]
     assert served(indexes.testpypi) == {}
-    assert rehearsal.records(PUBLISH) == []  # twine itself, not the PyPI action
+    # The pinned upload action with the environment's token, not trusted publishing.
+    (upload,) = rehearsal.records(PUBLISH)
+    assert upload["repository_url"] == indexes.pypi.url
+    assert upload["trusted_publishing"] is False
+    assert upload["user"] == "__token__"
+    assert upload["skip_existing"] is False
+    assert files_of(upload) == dist
     assert PRIVATE_TOKEN not in rehearsal.log  # act masks the secret
     assert_released(rehearsal, project, "0.1.0", dist)
 
@@ -353,6 +385,133 @@ def test_publish_none_makes_a_github_release_only(bake: Bake, tmp_path: Path, in
         if path.is_file()
     }
     assert_released(rehearsal, project, "0.1.0", dist)
+
+
+# --- integrity: the release publishes the tagged, merged commit and nothing else ----------------------
+
+
+def wheel_text(wheel: Path, member_suffix: str) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(member_suffix)]
+        return archive.read(name).decode("utf-8")
+
+
+def test_a_branch_named_like_the_tag_is_never_released(bake: Bake, tmp_path: Path, indexes: Indexes) -> None:
+    """Release hijack: anyone who can push a branch pushes one called `v0.1.0` with other code.
+
+    actions/checkout resolves a bare `ref: v0.1.0` to that branch before the tag (the
+    checkout stand-in follows the same order), so a workflow passing the tag's *name* between
+    jobs builds and publishes the branch. Every job must use the tag's commit instead.
+    """
+    project = release_copy(bake(), tmp_path / "project", "0.1.0")
+    tagged = tag(project, "v0.1.0")
+    module = project.path / "src" / project.package / "greeting.py"
+    git(project.path, "checkout", "--quiet", "-b", "v0.1.0")
+    module.write_text(module.read_text("utf-8") + '\nHIJACKED = "code nobody reviewed"\n', "utf-8")
+    commit_all(project.path, "Not reviewed, not merged")
+    git(project.path, "checkout", "--quiet", "main")
+    assert git(project.path, "rev-parse", "HEAD") == tagged
+
+    rehearsal = run_release(
+        project,
+        "push",
+        {"ref": "refs/tags/v0.1.0", "head_commit": {"id": tagged}},
+        indexes.index_map(),
+        label="tag v0.1.0 beside a branch v0.1.0",
+    )
+
+    assert_jobs(rehearsal, {"check": "success", "build": "success", "publish": "success"})
+    checkouts = rehearsal.records("actions/checkout")
+    assert {record["job"] for record in checkouts} == {"check", "build", "smoke-test"}
+    assert {record["commit"] for record in checkouts} == {tagged}
+    published = indexes.pypi.packages / "example_pipeline_package-0.1.0-py3-none-any.whl"
+    assert "HIJACKED" not in wheel_text(published, "/greeting.py")
+    assert served(indexes.pypi) == served(indexes.testpypi)
+
+
+def test_a_tag_on_an_unmerged_commit_publishes_nothing(
+    bake: Bake, tmp_path: Path, indexes: Indexes
+) -> None:
+    """A release tag must point at a commit on the default branch: a tag pushed on a feature
+    branch's commit (unreviewed code with a valid version and changelog) stops at the check."""
+    project = release_copy(bake(), tmp_path / "project", "0.1.0")
+    prepare_repository(project.path)
+    git(project.path, "checkout", "--quiet", "-b", "feature")
+    unmerged = tag(project, "v0.1.0")
+    merged = subprocess.run(["git", "-C", str(project.path), "merge-base", "--is-ancestor", unmerged, "main"])
+    assert merged.returncode == 1
+
+    rehearsal = run_release(
+        project,
+        "push",
+        {"ref": "refs/tags/v0.1.0", "head_commit": {"id": unmerged}},
+        indexes.index_map(),
+        label="tag v0.1.0 on a commit that is not on main",
+    )
+
+    rehearsal.assert_job("check", "failure")
+    assert f"tag v0.1.0 points at {unmerged[:12]}, which is not on main" in rehearsal.job("check").text()
+    assert executed(rehearsal) == ["check"], rehearsal.summary()
+    assert served(indexes.testpypi) == served(indexes.pypi) == {}
+    assert rehearsal.records(PUBLISH) == rehearsal.records(ATTEST) == rehearsal.records(GH) == []
+
+
+def dispatch(project: Project, ref: str, target: str, indexes: Indexes, label: str) -> Rehearsal:
+    """Actions > Release > Run workflow, with `ref` chosen under "Use workflow from"."""
+    return run_release(
+        project,
+        "workflow_dispatch",
+        {"ref": ref, "inputs": {"target": target}},
+        indexes.index_map(),
+        label=label,
+    )
+
+
+def test_manual_release_from_a_tag_then_a_rerun(bake: Bake, tmp_path: Path, indexes: Indexes) -> None:
+    """Scenario 6: Run workflow from tag v0.1.0 as a rehearsal (staging only), then again as
+    `full`: the staging index already holds the files and says so, PyPI gets the same ones."""
+    project = release_copy(bake(), tmp_path / "project", "0.1.0")
+    tag(project, "v0.1.0")
+
+    first = dispatch(project, "refs/tags/v0.1.0", "rehearsal", indexes, "dispatch v0.1.0 rehearsal")
+
+    assert_jobs(first, {"check": "success", "publish-testpypi": "success", "smoke-test": "success"})
+    assert executed(first) == ["attest", "build", "check", "publish-testpypi", "smoke-test"]
+    staged = served(indexes.testpypi)
+    assert len(staged) == 2
+    assert served(indexes.pypi) == {}
+    assert first.records(GH) == []
+
+    again = dispatch(project, "refs/tags/v0.1.0", "full", indexes, "dispatch v0.1.0 full (re-run)")
+
+    assert_jobs(
+        again,
+        {"publish-testpypi": "success", "smoke-test": "success", "publish": "success", "github-release": "success"},
+    )
+    uploads = {record["job"]: record for record in again.records(PUBLISH)}
+    assert uploads["publish-testpypi"]["skip_existing"] is True
+    assert sorted(uploads["publish-testpypi"]["skipped"]) == sorted(staged)
+    assert uploads["publish"]["skip_existing"] is False
+    # Rebuilt by the second run from the same commit; the staged files stay as first uploaded.
+    assert served(indexes.testpypi) == staged
+    assert sorted(served(indexes.pypi)) == sorted(staged)
+    assert_released(again, project, "0.1.0", served(indexes.pypi))
+
+
+def test_manual_release_from_a_branch_is_refused(bake: Bake, tmp_path: Path, indexes: Indexes) -> None:
+    """Run workflow from `main` names no tag: the check refuses it, as the environments'
+    `v*` tag rules would refuse its deployments, and nothing is built or published."""
+    project = release_copy(bake(), tmp_path / "project", "0.1.0")
+    tag(project, "v0.1.0")
+
+    rehearsal = dispatch(project, "refs/heads/main", "full", indexes, "dispatch from main")
+
+    rehearsal.assert_job("check", "failure")
+    assert "releases run from a tag, but this run is for refs/heads/main" in rehearsal.job("check").text()
+    assert executed(rehearsal) == ["check"], rehearsal.summary()
+    assert served(indexes.testpypi) == served(indexes.pypi) == {}
 
 
 # --- breaking the workflow on purpose -------------------------------------------------------------
@@ -472,6 +631,7 @@ def test_gh_standin_refuses_what_it_does_not_rehearse(
     env = {
         **os.environ,
         "GH_TOKEN": "placeholder",
+        "GH_REPO": "owner/name",
         "REHEARSAL_RECORDS": str(tmp_path / "records"),
         "REHEARSAL_REPOSITORY_DIR": str(remote),
     }

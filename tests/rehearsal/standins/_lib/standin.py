@@ -95,6 +95,29 @@ def run(*command: str, cwd: Path | None = None) -> str:
 # ----------------------------------------------------------------------------- actions/checkout
 
 
+def resolve_ref(source: Path, ref: str) -> str:
+    """The ref actions/checkout fetches for an explicit `ref` input (its ref-helper's order).
+
+    A 40-hex value is a commit; a `refs/...` name is taken as it is; a bare name is a
+    *branch* when the repository has one of that name, and only otherwise a tag. So a
+    branch called like a tag wins, as it does on GitHub.
+    """
+    if len(ref) == 40 and all(c in "0123456789abcdefABCDEF" for c in ref):
+        return ref
+    if ref.startswith("refs/"):
+        return ref
+    for candidate in (f"refs/heads/{ref}", f"refs/tags/{ref}"):
+        found = subprocess.run(
+            ["git", "-C", str(source), "rev-parse", "--verify", "--quiet", candidate],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if found.returncode == 0:
+            return candidate
+    raise SystemExit(fail(f"A branch or tag with the name '{ref}' could not be found"))
+
+
 def checkout() -> int:
     args = inputs()
     workspace = Path(os.environ["GITHUB_WORKSPACE"])
@@ -110,7 +133,7 @@ def checkout() -> int:
             shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
     dest.mkdir(parents=True, exist_ok=True)
     github_ref = os.environ.get("GITHUB_REF", "")
-    wanted = args.get("ref") or os.environ.get("GITHUB_SHA", "")
+    wanted = resolve_ref(source, args["ref"]) if args.get("ref") else os.environ.get("GITHUB_SHA", "")
     sha = run("git", "-C", str(source), "rev-parse", "--verify", f"{wanted}^{{commit}}")
     depth = int(args.get("fetch-depth") or "1")
     git = ["git", "-C", str(dest)]
