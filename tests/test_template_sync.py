@@ -236,3 +236,17 @@ def test_body_lists_at_most_max_commits() -> None:
     text = template_sync.body("/srv/template", many, [])
     assert "- and 5 older commits" in text
     assert text.count("\n- `") == template_sync.MAX_COMMITS
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("enabled", [True, False], ids=["sync-on", "sync-off"])
+def test_deployment_guide_explains_what_the_sync_needs(bake: Bake, enabled: bool) -> None:
+    guide = bake(template_sync=enabled).text("docs/deployment.md")
+    for needed in (
+        "**Allow GitHub Actions to create and approve pull requests**",
+        "Settings > Actions > General",
+        "secret `TEMPLATE_SYNC_TOKEN`",
+        "GitHub starts no workflow for a pull request that token opens",
+        "may not push changes to `.github/workflows/`",
+    ):
+        assert (needed in guide) is enabled, needed
