@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -383,7 +384,8 @@ def test_update_is_replay_safe(template: TemplateRepo, tmp_path: Path, env: dict
 
 
 def sync(project: Path, env: dict[str, str], tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], str]:
-    """Run the baked script as the workflow does; return the run and what it wrote to GITHUB_OUTPUT."""
+    """Run the baked script as the prepare job does (body and patch into tmp_path/handover);
+    return the run and what it wrote to GITHUB_OUTPUT."""
     outputs = tmp_path / "github_output"
     outputs.write_text("", "utf-8")
     script = project / ".github/scripts/template_sync.py"
@@ -391,13 +393,21 @@ def sync(project: Path, env: dict[str, str], tmp_path: Path) -> tuple[subprocess
         sys.executable,
         script,
         "--body",
-        tmp_path / "body.md",
+        tmp_path / "handover" / "body.md",
+        "--patch",
+        tmp_path / "handover" / "changes.patch",
         "--cruft",
         "cruft==2.16.0",
         cwd=project,
         env={**env, "GITHUB_OUTPUT": str(outputs)},
     )
     return completed, outputs.read_text("utf-8")
+
+
+# A commit subject as GitHub would read it in a pull request body: the neutralised code span
+# the script writes, with its zero-width joiners removed.
+LISTED = re.compile(r"^- `([0-9a-f]{7,40})` `(.+)`$", re.MULTILINE)
+ZWJ = "\u200d"
 
 
 def project_behind_with_conflict(template: TemplateRepo, tmp_path: Path, env: dict[str, str]) -> Path:
@@ -420,26 +430,67 @@ def test_template_sync_script_in_a_checkout_like_the_workflows(
     completed, outputs = sync(project, env, tmp_path)
     assert outputs.splitlines() == ["changed=true", "conflicts=true"]
     assert "changed=true" in completed.stdout
-    body = (tmp_path / "body.md").read_text("utf-8")
-    listed = re.findall(r"^- ([0-9a-f]{7,40}) (.+)$", body, re.MULTILINE)
+    body = (tmp_path / "handover/body.md").read_text("utf-8")
+    listed = LISTED.findall(body)
     expected = template.log(BASE_TAG)
-    assert [subject for _, subject in listed] == [line.split(" ", 1)[1] for line in expected]
+    assert [subject.replace(ZWJ, "") for _, subject in listed] == [line.split(" ", 1)[1] for line in expected]
     assert len(expected) == 4
     for (short, _), line in zip(listed, expected, strict=True):
         assert template.rev(short) == template.rev(line.split()[0])
     assert "## Conflicts to finish by hand" in body
-    assert f"the template's CHANGELOG.md ({template.url})" in body
+    assert f"the template's CHANGELOG.md (`{template.url}`)" in body
     assert "- `docs/deployment.md.rej`" in body
     assert (project / "docs/deployment.md.rej").is_file()
     assert cruft_state(project)["commit"] == template.rev()
     assert (project / "docs/updating.md").is_file()
 
     # Up to date now: nothing to propose.
-    (tmp_path / "body.md").unlink()
+    shutil.rmtree(tmp_path / "handover")
     completed, outputs = sync(project, env, tmp_path)
     assert outputs.splitlines() == ["changed=false"]
     assert "up to date" in completed.stdout
-    assert not (tmp_path / "body.md").exists()
+    assert not (tmp_path / "handover").exists()
+
+
+# Bytes no text decoder accepts: cookiecutter copies such a file unrendered, git diffs it as binary.
+LOGO = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\x00" + bytes(range(256))
+
+
+def apply_handover(origin: Path, patch: Path, destination: Path, env: dict[str, str]) -> Path:
+    """What the propose job does: a fresh one-commit checkout, then plain `git apply` of the patch."""
+    git("clone", "--quiet", "--depth", "1", origin.as_uri(), destination, cwd=destination.parent, env=env)
+    git("apply", patch, cwd=destination, env=env)
+    return destination
+
+
+def test_template_sync_patch_carries_every_kind_of_change(
+    template: TemplateRepo, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """The patch, applied with plain git to a fresh checkout, gives exactly what cruft update made:
+    changed, new, deleted and binary files, and the `.rej` files of a shallow checkout."""
+    origin = project_behind_with_conflict(template, tmp_path, env)
+    template.project_file("docs/logo.png").write_bytes(LOGO)
+    template.remove(".editorconfig")
+    new = template.commit("Add a logo; drop .editorconfig")
+    project = tmp_path / "checkout"
+    git("clone", "--quiet", "--depth", "1", origin.as_uri(), project, cwd=tmp_path, env=env)
+
+    _, outputs = sync(project, env, tmp_path)
+    assert "changed=true" in outputs.splitlines()
+    assert cruft_state(project)["commit"] == new
+    patch = (tmp_path / "handover/changes.patch").read_bytes()
+    assert b"GIT binary patch" in patch
+    assert b"diff --git a/.editorconfig b/.editorconfig\ndeleted file mode" in patch
+    assert b"diff --git a/docs/deployment.md.rej b/docs/deployment.md.rej\nnew file mode" in patch
+    # Making the patch left cruft's work tree and index as they were.
+    assert "?? docs/deployment.md.rej" in status(project, env).splitlines()
+
+    applied = apply_handover(origin, tmp_path / "handover/changes.patch", tmp_path / "applied", env)
+    assert files(applied) == files(project)
+    assert (applied / "docs/logo.png").read_bytes() == LOGO
+    assert not (applied / ".editorconfig").exists()
+    assert (applied / "docs/deployment.md.rej").is_file()
+    assert cruft_state(applied)["commit"] == new
 
 
 def test_template_sync_script_without_cruft_json(
@@ -450,7 +501,7 @@ def test_template_sync_script_without_cruft_json(
     completed, outputs = sync(project, env, tmp_path)
     assert outputs.splitlines() == ["changed=false"]
     assert completed.stdout.startswith("::notice::No .cruft.json: link the project first")
-    assert not (tmp_path / "body.md").exists()
+    assert not (tmp_path / "handover").exists()
 
 
 def test_template_sync_script_reports_conflict_markers(
@@ -460,4 +511,8 @@ def test_template_sync_script_reports_conflict_markers(
     _, outputs = sync(project, env, tmp_path)
     assert "<<<<<<< ours" in (project / "docs/deployment.md").read_text("utf-8")
     assert "conflicts=true" in outputs.splitlines()
-    assert "docs/deployment.md" in (tmp_path / "body.md").read_text("utf-8")
+    assert "- `docs/deployment.md`" in (tmp_path / "handover/body.md").read_text("utf-8")
+    # The conflict markers travel in the patch as text; the unmerged index entry stays here.
+    assert git("diff", "--name-only", "--diff-filter=U", cwd=project, env=env) == "docs/deployment.md"
+    applied = apply_handover(project, tmp_path / "handover/changes.patch", tmp_path / "applied", env)
+    assert files(applied) == files(project)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -524,6 +525,106 @@ def record_only(action: str) -> int:
     return 0
 
 
+def _person(value: str, default: str) -> tuple[str, str]:
+    """'Name <email>' as the action's author/committer inputs take it."""
+    name, _, email = (value or default).rpartition(" <")
+    return name.strip(), email.rstrip(">").strip()
+
+
+def create_pull_request() -> int:
+    """peter-evans/create-pull-request, as far as it can go without GitHub.
+
+    Like the real action it commits every change in the checkout (tracked and untracked files and
+    deletions, ignored files left out; or only `add-paths`) on `branch`, on top of the commit
+    checked out, and force-pushes that branch to the repository: here the rehearsal's committed
+    copy, which the checkout stand-in clones from. It cannot open a pull request: it records the
+    one it would open or update (branch, title, body, labels, a SHA-256 fingerprint of the token,
+    never the token). With nothing to commit it pushes nothing, as the real action does.
+    """
+    args = inputs()
+    if not args.get("token"):
+        return fail("input 'token' is empty")
+    workspace = Path(os.environ["GITHUB_WORKSPACE"])
+    repo = (workspace / args.get("path", "")).resolve()
+    branch = args.get("branch") or "create-pull-request/patch"
+    body = args.get("body", "")
+    if args.get("body-path"):
+        body_file = Path(args["body-path"])
+        if not body_file.is_file():
+            return fail(f"body-path {args['body-path']} does not exist")
+        body = body_file.read_text(encoding="utf-8")
+    actor = os.environ.get("GITHUB_ACTOR", "rehearsal")
+    author = _person(args.get("author", ""), f"{actor} <{actor}@users.noreply.github.com>")
+    committer = _person(
+        args.get("committer", ""),
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>",
+    )
+    git = ["git", "-C", str(repo), "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null"]
+    base = run(*git, "rev-parse", "HEAD")
+    run(*git, "add", "--all", "--", *lines_of(args.get("add-paths", "")))
+    changes = run(*git, "diff", "--cached", "--name-status", "--no-renames", "HEAD")
+    existed = bool(run(*git, "ls-remote", "origin", f"refs/heads/{branch}"))
+    entry: dict[str, Any] = {
+        "inputs": {k: ("***" if k in {"token", "branch-token"} and v else v) for k, v in args.items()},
+        "token_sha256": hashlib.sha256(args["token"].encode()).hexdigest(),
+        "branch": branch,
+        "base": base,
+        "title": args.get("title", ""),
+        "body": body,
+        "labels": lines_of(args.get("labels", "")),
+        "pull_request": "recorded only: no pull request is opened (GitHub is out of reach)",
+    }
+    if not changes:
+        record("peter-evans/create-pull-request", {**entry, "operation": "none", "pushed": False})
+        set_output(**{"pull-request-operation": "none", "pull-request-branch": branch})
+        print("stand-in create-pull-request: no changes, nothing pushed")
+        return 0
+    environment = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": author[0],
+        "GIT_AUTHOR_EMAIL": author[1],
+        "GIT_COMMITTER_NAME": committer[0],
+        "GIT_COMMITTER_EMAIL": committer[1],
+    }
+    message = args.get("commit-message") or "[create-pull-request] automated change"
+    committed = subprocess.run(
+        [*git, "commit", "--quiet", "--no-verify", "-m", message],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if committed.returncode != 0:
+        return fail(f"git commit failed:\n{committed.stdout}{committed.stderr}")
+    head = run(*git, "rev-parse", "HEAD")
+    run(*git, "push", "--quiet", "--force", "origin", f"HEAD:refs/heads/{branch}")
+    operation = "updated" if existed else "created"
+    record(
+        "peter-evans/create-pull-request",
+        {
+            **entry,
+            "operation": operation,
+            "pushed": True,
+            "head": head,
+            "changes": changes.splitlines(),
+        },
+    )
+    set_output(
+        **{
+            "pull-request-number": "1",
+            "pull-request-url": "",
+            "pull-request-operation": operation,
+            "pull-request-head-sha": head,
+            "pull-request-branch": branch,
+        }
+    )
+    print(
+        f"stand-in create-pull-request: pushed {branch} ({head[:12]}) to the rehearsal repository; "
+        f"the pull request ({operation}) is recorded only, GitHub is out of reach"
+    )
+    return 0
+
+
 KINDS = {
     "checkout": checkout,
     "setup-uv": setup_uv,
@@ -534,6 +635,7 @@ KINDS = {
     "alls-green": alls_green,
     "slack": slack,
     "send-mail": send_mail,
+    "create-pull-request": create_pull_request,
 }
 
 
