@@ -247,6 +247,7 @@ def test_tag_release_publishes_staging_then_production(bake: Bake, tmp_path: Pat
         {
             "check": "success",
             "build": "success",
+            "attest": "success",
             "publish-testpypi": "success",
             "smoke-test": "success",
             "publish": "success",
@@ -376,7 +377,7 @@ def test_publish_none_makes_a_github_release_only(bake: Bake, tmp_path: Path, in
     rehearsal = release(project, "v0.1.0", indexes.index_map(), label="tag v0.1.0 (publish=none)")
 
     assert_jobs(rehearsal, {"check": "success", "build": "success", "github-release": "success"})
-    assert executed(rehearsal) == ["build", "check", "github-release"]
+    assert executed(rehearsal) == ["attest", "build", "check", "github-release"]
     assert served(indexes.testpypi) == served(indexes.pypi) == {}
     assert rehearsal.records(PUBLISH) == []
     dist = {
@@ -592,7 +593,7 @@ def test_wrong_staging_url_fails_at_the_publish_step(bake: Bake, tmp_path: Path,
     rehearsal.assert_job("publish-testpypi", "failure")
     failing = rehearsal.job("publish-testpypi").text()
     assert "no local index stands in for https://test.pypi.org/legasy/" in failing
-    assert executed(rehearsal) == ["build", "check", "publish-testpypi"], rehearsal.summary()
+    assert executed(rehearsal) == ["attest", "build", "check", "publish-testpypi"], rehearsal.summary()
     assert served(indexes.testpypi) == served(indexes.pypi) == {}
     assert rehearsal.records(GH) == []
 
