@@ -370,6 +370,35 @@ def test_private_index_release(bake: Bake, tmp_path: Path, indexes: Indexes) -> 
     assert_released(rehearsal, project, "0.1.0", dist)
 
 
+def test_private_repository_release_skips_only_the_attestation(
+    bake: Bake, tmp_path: Path, indexes: Indexes
+) -> None:
+    """Scenario 5 (release): a private repository without GitHub Enterprise Cloud cannot store
+    artifact attestations, so that one job is skipped, by its own condition, and the release
+    still reaches the index and GitHub."""
+    project = release_copy(bake(publish="private-index"), tmp_path / "project", "0.1.0")
+    sha = tag(project, "v0.1.0")
+
+    rehearsal = run_release(
+        project,
+        "push",
+        {"ref": "refs/tags/v0.1.0", "head_commit": {"id": sha}, "repository": {"private": True}},
+        {**indexes.index_map(), indexes.pypi.url: indexes.pypi.url},
+        label="tag v0.1.0 in a private repository (publish=private-index)",
+        variables={"PRIVATE_INDEX_URL": indexes.pypi.url},
+        secrets={"PRIVATE_INDEX_TOKEN": PRIVATE_TOKEN},
+    )
+
+    assert_jobs(rehearsal, {"check": "success", "publish": "success", "github-release": "success"})
+    assert "attest" not in executed(rehearsal)
+    assert any(
+        line.startswith("attest (if: ${{ !github.event.repository.private }}")
+        for line in not_executed(rehearsal)
+    )
+    assert rehearsal.records(ATTEST) == []
+    assert len(served(indexes.pypi)) == 2
+
+
 def test_publish_none_makes_a_github_release_only(bake: Bake, tmp_path: Path, indexes: Indexes) -> None:
     """Scenario 8 (release, publish=none bake): check, build and the GitHub release; no index."""
     project = release_copy(bake(publish="none"), tmp_path / "project", "0.1.0")
@@ -432,9 +461,7 @@ def test_a_branch_named_like_the_tag_is_never_released(bake: Bake, tmp_path: Pat
     assert served(indexes.pypi) == served(indexes.testpypi)
 
 
-def test_a_tag_on_an_unmerged_commit_publishes_nothing(
-    bake: Bake, tmp_path: Path, indexes: Indexes
-) -> None:
+def test_a_tag_on_an_unmerged_commit_publishes_nothing(bake: Bake, tmp_path: Path, indexes: Indexes) -> None:
     """A release tag must point at a commit on the default branch: a tag pushed on a feature
     branch's commit (unreviewed code with a valid version and changelog) stops at the check."""
     project = release_copy(bake(), tmp_path / "project", "0.1.0")
@@ -489,7 +516,12 @@ def test_manual_release_from_a_tag_then_a_rerun(bake: Bake, tmp_path: Path, inde
 
     assert_jobs(
         again,
-        {"publish-testpypi": "success", "smoke-test": "success", "publish": "success", "github-release": "success"},
+        {
+            "publish-testpypi": "success",
+            "smoke-test": "success",
+            "publish": "success",
+            "github-release": "success",
+        },
     )
     uploads = {record["job"]: record for record in again.records(PUBLISH)}
     assert uploads["publish-testpypi"]["skip_existing"] is True
