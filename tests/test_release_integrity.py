@@ -119,7 +119,9 @@ def test_an_annotated_tag_names_its_commit_not_the_tag_object(checkout: Checkout
 @pytest.mark.parametrize(
     ("situation", "message"),
     [
-        pytest.param("branch-run", "releases run from a tag, but this run is for refs/heads/main", id="branch"),
+        pytest.param(
+            "branch-run", "releases run from a tag, but this run is for refs/heads/main", id="branch"
+        ),
         pytest.param("unmerged", "which is not on main: release only merged code", id="unmerged"),
         pytest.param("moved", "the tag was moved; release tags must never move", id="moved"),
         pytest.param("elsewhere", "the checkout is at", id="head-elsewhere"),

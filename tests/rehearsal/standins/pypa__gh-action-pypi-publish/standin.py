@@ -54,7 +54,7 @@ def already_held(local_url: str, name: str) -> bool:
     """Whether the local index serves `name` already (pypiserver: /packages/<file>)."""
     request = urllib.request.Request(urllib.parse.urljoin(local_url, f"packages/{name}"), method="HEAD")
     try:
-        with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - 127.0.0.1 only
+        with urllib.request.urlopen(request, timeout=30):
             return True
     except urllib.error.HTTPError as error:
         if error.code == 404:
