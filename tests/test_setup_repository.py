@@ -24,6 +24,7 @@ from conftest import Bake, Project
 from github_api.install import OpenApiUnavailable, ensure_installed
 from github_api.openapi import Description
 from github_api.server import Environment, FakeGitHub, Repository, closed_port_url, other_host, serve
+from support.github_policy import environments_named_by_workflows
 
 pytestmark = pytest.mark.scripts
 
@@ -417,19 +418,6 @@ def test_an_unknown_reviewer_stops_before_any_write(run: Run, github: FakeGitHub
 # -- the token from any branch --------------------------------------------------------------
 
 
-def environments_named_by_workflows(baked: Project) -> dict[str, set[str]]:
-    """Environment name -> the workflow files whose jobs name it."""
-    named: dict[str, set[str]] = {}
-    for path in sorted((baked.path / ".github" / "workflows").glob("*.yml")):
-        for job in (baked.yaml(f".github/workflows/{path.name}").get("jobs") or {}).values():
-            environment = job.get("environment")
-            if isinstance(environment, dict):
-                environment = environment.get("name")
-            if environment:
-                named.setdefault(str(environment), set()).add(path.name)
-    return named
-
-
 @pytest.mark.parametrize(
     "overrides",
     [
@@ -444,7 +432,7 @@ def test_no_baked_environment_is_left_open_to_any_branch(
 ) -> None:
     """Anyone who can push a branch could name an open environment and read its secrets."""
     baked = bake(**overrides)
-    named = environments_named_by_workflows(baked)
+    named = environments_named_by_workflows(baked.path)
     assert "repository-admin" in named
 
     result = run(baked=baked)
