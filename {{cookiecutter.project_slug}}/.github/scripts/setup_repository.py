@@ -48,10 +48,10 @@ Options:
 
 Environment:
     GH_TOKEN, GITHUB_TOKEN  the token; GH_TOKEN wins, as it does for the gh CLI.
-                         It needs "Administration: write" and "Environments: write"
-                         (fine-grained) or the "repo" scope (classic), and its user must
-                         be a repository admin. A workflow's own GITHUB_TOKEN can never
-                         be granted that.
+                         It needs "Administration: write" (fine-grained; it covers
+                         rulesets, environments and Actions settings) or the "repo"
+                         scope (classic), and its user must be a repository admin. A
+                         workflow's own GITHUB_TOKEN can never be granted that.
     GITHUB_REPOSITORY    default for --repo
     GITHUB_ACTOR         default for --reviewer
     GITHUB_API_URL       API root (default https://api.github.com; GitHub Enterprise
@@ -174,9 +174,8 @@ ADVICE: dict[int, tuple[str, int]] = {
         EXIT_AUTH,
     ),
     HTTPStatus.FORBIDDEN: (
-        "the token needs 'Administration: write' and 'Environments: write' on the "
-        "repository (classic tokens: the 'repo' scope) and its user must be a "
-        "repository admin",
+        "the token needs 'Administration: write' on the repository (classic tokens: "
+        "the 'repo' scope) and its user must be a repository admin",
         EXIT_FORBIDDEN,
     ),
     HTTPStatus.NOT_FOUND: (
