@@ -479,7 +479,7 @@ def test_classic_mode_derives_branch_protection_from_the_ruleset(run: Run, githu
     }
     [tag_warning] = warnings(result)
     assert TAG_RULESET in tag_warning
-    assert "no equivalent for tags" in tag_warning
+    assert "no equivalent for tag rulesets" in tag_warning
 
 
 @pytest.mark.parametrize(
@@ -504,7 +504,7 @@ def test_auto_falls_back_to_classic(run: Run, github: FakeGitHub, status: int, s
     assert demo(github).protection["main"]["required_linear_history"] is True
     [tag_warning] = warnings(result)
     assert f"{TAG_RULESET!r}" in tag_warning
-    assert "no equivalent for tags" in tag_warning
+    assert "no equivalent for tag rulesets" in tag_warning
 
 
 def test_ruleset_mode_does_not_fall_back(run: Run, github: FakeGitHub) -> None:
@@ -576,7 +576,7 @@ def test_free_private_repository_applies_what_it_can_and_exits_8(run: Run, githu
         f"ruleset {BRANCH_RULESET!r} not applied" in line and "Upgrade to GitHub Pro" in line
         for line in lines
     )
-    assert any(TAG_RULESET in line and "no equivalent for tags" in line for line in lines)
+    assert any(TAG_RULESET in line and "no equivalent for tag rulesets" in line for line in lines)
     assert demo(github).environments == {}
     assert demo(github).protection == {}
     # What the plan allows is still applied.
@@ -792,8 +792,13 @@ def test_server_errors_are_retried_a_bounded_number_of_times(run: Run, github: F
     assert len(github.calls_to("repos/get-branch")) == 3
 
 
-@pytest.mark.parametrize("operation_id", [CREATE, CREATE_POLICY])
-def test_a_failed_create_is_not_blindly_repeated(run: Run, github: FakeGitHub, operation_id: str) -> None:
+@pytest.mark.parametrize("operation_id", [CREATE, CREATE_POLICY, DELETE_POLICY])
+def test_a_failed_create_or_delete_is_not_blindly_repeated(
+    run: Run, github: FakeGitHub, operation_id: str
+) -> None:
+    custom = {"deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True}}
+    stale = {"id": 7, "node_id": "BP_7", "name": "release/*", "type": "branch"}
+    demo(github).environments["pypi"] = Environment(6, custom, {7: stale})
     github.force(operation_id, 500, {"message": "Server Error"})
 
     result = run("--retries", "3")

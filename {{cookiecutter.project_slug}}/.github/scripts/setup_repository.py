@@ -138,7 +138,7 @@ LOGIN_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
 NEXT_LINK = re.compile(r'<(?P<url>[^>]+)>\s*;\s*rel="next"')
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
-RETRIED_METHODS = frozenset({"GET", "PUT", "DELETE"})
+RETRIED_METHODS = frozenset({"GET", "PUT"})
 # Answers from the rulesets endpoints after which auto mode tries classic protection;
 # fall_back_reason() says why these and no others.
 FALLBACK_STATUSES = frozenset({HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND})
@@ -378,9 +378,9 @@ class GitHub:
             headers["Authorization"] = f"Bearer {self.token}"
         if data is not None:
             headers["Content-Type"] = "application/json"
-        # A POST that failed on GitHub's side may still have created the ruleset, so it
-        # is not repeated here; re-running the script is the safe retry, as it finds
-        # what exists by name and updates it.
+        # A POST or DELETE that failed on GitHub's side may still have taken effect, so
+        # it is not repeated here (a second DELETE would answer 404); re-running the
+        # script is the safe retry, as it finds what exists by name and updates it.
         attempts = 1 + self.retries if method in RETRIED_METHODS else 1
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
@@ -1142,8 +1142,8 @@ def classic_or_plan_warning(
 
 def no_classic_equivalent(ruleset: Json, reason: str) -> str:
     return (
-        f"ruleset {ruleset['name']!r} (target {ruleset.get('target')}) skipped: "
-        f"classic protection has no equivalent for tags ({reason})"
+        f"ruleset {ruleset['name']!r} skipped: classic protection has no equivalent "
+        f"for {ruleset.get('target')} rulesets ({reason})"
     )
 
 
