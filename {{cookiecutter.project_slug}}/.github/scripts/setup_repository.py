@@ -822,11 +822,9 @@ def apply_environment(
     elif (body.get("deployment_branch_policy") or {}).get("protected_branches"):
         where = "protected branches"
     else:
-        where = "any branch"
+        where = "every branch: the data sets no restriction"
     who = f"; {len(applied['reviewers'])} reviewer(s)" if "reviewers" in applied else ""
-    outcome.note(
-        f"environment {environment.name!r}: deployments only from {where}{who}"
-    )
+    outcome.note(f"environment {environment.name!r}: deployments from {where}{who}")
 
 
 def put_environment(
