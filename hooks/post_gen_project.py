@@ -27,10 +27,25 @@ REMOVE_WHEN: dict[tuple[str, object], tuple[str, ...]] = {
     ),
     ("codecov", False): ("codecov.yml",),
     ("notifications", "none"): (".github/workflows/notify.yml", ".github/scripts/notify.py"),
-    ("template_sync", False): (".github/workflows/template-sync.yml", ".github/scripts/template_sync.py"),
-    # Only the PyPI path installs from an index (TestPyPI) before the final upload.
-    ("publish", "private-index"): (".github/scripts/install_release.py",),
-    ("publish", "none"): (".github/scripts/install_release.py",),
+    ("template_sync", False): (
+        ".github/workflows/template-sync.yml",
+        ".github/scripts/template_sync.py",
+        ".github/environments/template-sync.json",
+    ),
+    # Only the PyPI path installs from an index (TestPyPI) before the final upload. Each
+    # publishing environment's settings exist exactly when a release.yml job names it.
+    ("publish", "pypi"): (".github/environments/private-index.json",),
+    ("publish", "private-index"): (
+        ".github/scripts/install_release.py",
+        ".github/environments/pypi.json",
+        ".github/environments/testpypi.json",
+    ),
+    ("publish", "none"): (
+        ".github/scripts/install_release.py",
+        ".github/environments/pypi.json",
+        ".github/environments/testpypi.json",
+        ".github/environments/private-index.json",
+    ),
 }
 
 

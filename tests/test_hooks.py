@@ -141,7 +141,8 @@ def test_paths_follow_answers() -> None:
     everything_on = answers(
         cli="argparse", codecov=True, notifications="slack", template_sync=True, publish="pypi"
     )
-    assert post_gen.paths_to_remove(everything_on) == []
+    # Publishing to PyPI leaves out only the other publishing target's environment.
+    assert post_gen.paths_to_remove(everything_on) == [".github/environments/private-index.json"]
     removed = post_gen.paths_to_remove(answers(cli="none", codecov=False))
     assert "src/example_pipeline_package/cli.py" in removed
     assert "codecov.yml" in removed

@@ -178,12 +178,18 @@ def close_objects(node: Any, *, in_all_of: bool = False) -> Any:
 
 
 def close_and_relax(node: Any) -> Any:
+    # Without "required", the alternatives of a oneOf that differ only in what they
+    # require (a public and a private user) all match, so a response needs just one.
     def relax(part: Any) -> Any:
         if isinstance(part, list):
             return [relax(item) for item in part]
         if not isinstance(part, dict):
             return part
-        return {key: relax(value) for key, value in part.items() if key != "required"}
+        return {
+            "anyOf" if key == "oneOf" else key: relax(value)
+            for key, value in part.items()
+            if key != "required"
+        }
 
     return close_objects(relax(node))
 

@@ -32,6 +32,37 @@ from .openapi import Description, Operation
 NOT_FOUND = {"message": "Not Found", "status": "404"}
 # What a fine-grained token without "Administration: write" gets from these endpoints.
 NO_ADMIN = {"message": "Resource not accessible by personal access token", "status": "403"}
+# GitHub's answers where the owner's plan lacks a feature for a private repository.
+# The first is what rulesets and classic protection answer (GitHub docs, and the
+# wording users quote); the second is quoted from environment PUTs on GitHub Team
+# (backstage/backstage#28977).
+UPGRADE = {
+    "message": "Upgrade to GitHub Pro or make this repository public to enable this feature.",
+    "status": "403",
+}
+NO_REVIEWERS_ON_PLAN = {
+    "message": "Failed to create the environment protection rule. Please ensure the billing "
+    "plan supports the required reviewers protection rule.",
+    "status": "422",
+}
+# GitHub Free has no environments at all for private repositories. The exact words of
+# that refusal are not published; the script must not depend on them, so the
+# stand-in's are deliberately its own.
+NO_ENVIRONMENTS_ON_PLAN = {
+    "message": "Environments are not available for private repositories on this plan.",
+    "status": "422",
+}
+# Environment settings that GitHub offers private repositories on Enterprise only.
+ENTERPRISE_ONLY_ENVIRONMENT_KEYS = ("reviewers", "wait_timer", "prevent_self_review")
+PLANS = ("free", "pro", "team", "enterprise")
+
+
+@dataclass
+class Environment:
+    id: int
+    settings: dict[str, Any]
+    # policy id -> {"id", "name", "type"}
+    policies: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -42,6 +73,29 @@ class Repository:
     rulesets_available: bool = True
     rulesets: list[dict[str, Any]] = field(default_factory=list)
     protection: dict[str, dict[str, Any]] = field(default_factory=dict)
+    private: bool = False
+    # The owner's plan; it matters for private repositories only, as on GitHub.
+    plan: str = "free"
+    environments: dict[str, Environment] = field(default_factory=dict)
+    workflow_permissions: dict[str, Any] = field(
+        default_factory=lambda: {
+            "default_workflow_permissions": "write",
+            "can_approve_pull_request_reviews": False,
+        }
+    )
+
+    def __post_init__(self) -> None:
+        if self.plan not in PLANS:
+            raise ValueError(f"plan must be one of {PLANS}")
+
+    def lacks(self, feature: str) -> bool:
+        """Whether the plan withholds a feature from this repository, as GitHub's docs say."""
+        if not self.private or self.plan == "enterprise":
+            return False
+        if feature == "protection-rules":  # required reviewers, wait timer
+            return True
+        # Rulesets, branch protection, environments and their branch policies.
+        return self.plan == "free"
 
 
 @dataclass(frozen=True)
@@ -73,6 +127,8 @@ class FakeGitHub:
         self.repos: dict[str, Repository] = {"octo/demo": Repository()}
         # Token -> role. "admin" may write; "reader" may only read.
         self.tokens = {"admin-token": "admin", "reader-token": "reader"}
+        # Login -> user id, for GET /users/{username}.
+        self.users = {"octocat": 583231, "hubot": 480938}
         self.calls: list[Call] = []
         self.violations: list[str] = []
         self.max_per_page = 100
@@ -150,6 +206,8 @@ class FakeGitHub:
         forced = self._take_forced(operation.operation_id)
         if forced is not None:
             return forced, operation, body
+        if operation.operation_id == "users/get-by-username":
+            return get_user(self, params["username"]), operation, body
         handler = ROUTES.get(operation.operation_id)
         if handler is None:
             self.violations.append(f"{operation.operation_id}: not implemented by the stand-in")
@@ -187,6 +245,10 @@ class Request:
     def branch(self) -> str:
         return urllib.parse.unquote(self.params["branch"])
 
+    @property
+    def environment_name(self) -> str:
+        return urllib.parse.unquote(self.params["environment_name"])
+
 
 # -- the operations the scripts use -------------------------------------------------
 
@@ -198,7 +260,7 @@ def get_repo(request: Request) -> Reply:
         "name": name,
         "full_name": request.full_name,
         "owner": {"login": owner, "type": "User"},
-        "private": False,
+        "private": request.repo.private,
         "default_branch": request.repo.default_branch,
         "permissions": {"admin": request.role == "admin", "pull": True},
     }
@@ -215,6 +277,8 @@ def get_branch(request: Request) -> Reply:
 def list_rulesets(request: Request) -> Reply:
     if not request.repo.rulesets_available:
         return 404, NOT_FOUND, {}
+    if request.repo.lacks("rulesets"):
+        return 403, UPGRADE, {}
     per_page = min(int(request.query.get("per_page", ["30"])[0]), request.github.max_per_page)
     page = int(request.query.get("page", ["1"])[0])
     everything = [summary(ruleset) for ruleset in request.repo.rulesets]
@@ -231,6 +295,8 @@ def list_rulesets(request: Request) -> Reply:
 def create_ruleset(request: Request) -> Reply:
     if not request.repo.rulesets_available:
         return 404, NOT_FOUND, {}
+    if request.repo.lacks("rulesets"):
+        return 403, UPGRADE, {}
     if request.role != "admin":
         return 403, NO_ADMIN, {}
     if any(ruleset["name"] == request.body["name"] for ruleset in request.repo.rulesets):
@@ -243,6 +309,8 @@ def create_ruleset(request: Request) -> Reply:
 def update_ruleset(request: Request) -> Reply:
     if not request.repo.rulesets_available:
         return 404, NOT_FOUND, {}
+    if request.repo.lacks("rulesets"):
+        return 403, UPGRADE, {}
     if request.role != "admin":
         return 403, NO_ADMIN, {}
     for ruleset in request.repo.rulesets:
@@ -255,11 +323,134 @@ def update_ruleset(request: Request) -> Reply:
 def update_branch_protection(request: Request) -> Reply:
     if request.role != "admin":
         return 403, NO_ADMIN, {}
+    if request.repo.lacks("branch-protection"):
+        return 403, UPGRADE, {}
     if request.branch not in request.repo.branches:
         return 404, {"message": "Branch not found", "status": "404"}, {}
     request.repo.protection[request.branch] = request.body
     url = f"{request.github.url}/repos/{request.full_name}/branches/{request.branch}"
     return 200, {"url": f"{url}/protection"}, {}
+
+
+def get_user(github: FakeGitHub, username: str) -> Reply:
+    user_id = github.users.get(username)
+    if user_id is None:
+        return 404, NOT_FOUND, {}
+    return 200, {"login": username, "id": user_id, "type": "User"}, {}
+
+
+def environment_answer(request: Request, name: str, environment: Environment) -> dict[str, Any]:
+    url = f"{request.github.url}/repos/{request.full_name}/environments/{urllib.parse.quote(name)}"
+    return {
+        "id": environment.id,
+        "node_id": f"EN_{name}",
+        "name": name,
+        "url": url,
+        "deployment_branch_policy": environment.settings.get("deployment_branch_policy"),
+    }
+
+
+def put_environment(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, NO_ADMIN, {}
+    if request.repo.lacks("environments"):
+        return 422, NO_ENVIRONMENTS_ON_PLAN, {}
+    body = request.body or {}
+    if request.repo.lacks("protection-rules") and any(
+        body.get(key) for key in ENTERPRISE_ONLY_ENVIRONMENT_KEYS
+    ):
+        return 422, NO_REVIEWERS_ON_PLAN, {}
+    policy = body.get("deployment_branch_policy")
+    if policy is not None and policy["protected_branches"] == policy["custom_branch_policies"]:
+        message = "protected_branches and custom_branch_policies cannot have the same value"
+        return 422, {"message": message, "status": "422"}, {}
+    for reviewer in body.get("reviewers") or []:
+        if reviewer.get("type") == "User" and reviewer.get("id") not in request.github.users.values():
+            return 422, {"message": f"Reviewer {reviewer.get('id')} not found", "status": "422"}, {}
+    name = request.environment_name
+    if name not in request.repo.environments:
+        request.repo.environments[name] = Environment(request.github.next_id(), {})
+    environment = request.repo.environments[name]
+    # GitHub keeps what a PUT leaves out, so a second run that sends less changes less.
+    environment.settings.update(body)
+    if environment.settings.get("deployment_branch_policy") is None:
+        environment.policies.clear()
+    return 200, environment_answer(request, name, environment), {}
+
+
+def get_environment(request: Request) -> Reply:
+    name = request.environment_name
+    environment = request.repo.environments.get(name)
+    if environment is None:
+        return 404, NOT_FOUND, {}
+    return 200, environment_answer(request, name, environment), {}
+
+
+def custom_policies(request: Request) -> Environment | Reply:
+    environment = request.repo.environments.get(request.environment_name)
+    if environment is None:
+        return 404, NOT_FOUND, {}
+    policy = environment.settings.get("deployment_branch_policy") or {}
+    if not policy.get("custom_branch_policies"):
+        # GitHub refuses name policies unless the environment uses custom policies.
+        return 404, NOT_FOUND, {}
+    return environment
+
+
+def list_branch_policies(request: Request) -> Reply:
+    found = custom_policies(request)
+    if not isinstance(found, Environment):
+        return found
+    per_page = min(int(request.query.get("per_page", ["30"])[0]), request.github.max_per_page)
+    page = int(request.query.get("page", ["1"])[0])
+    everything = list(found.policies.values())
+    headers = {}
+    if page * per_page < len(everything):
+        query = {"page": str(page + 1), "per_page": str(per_page)}
+        path = f"/repos/{request.full_name}/environments/{urllib.parse.quote(request.environment_name)}"
+        link = f"{request.github.url}{path}/deployment-branch-policies?{urllib.parse.urlencode(query)}"
+        headers["Link"] = f'<{link}>; rel="next"'
+    shown = everything[(page - 1) * per_page : page * per_page]
+    return 200, {"total_count": len(everything), "branch_policies": shown}, headers
+
+
+def create_branch_policy(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, NO_ADMIN, {}
+    found = custom_policies(request)
+    if not isinstance(found, Environment):
+        return found
+    kind = request.body.get("type", "branch")
+    if any((p["name"], p["type"]) == (request.body["name"], kind) for p in found.policies.values()):
+        # GitHub answers 303 to the existing policy; a script that lists first never sees it.
+        request.github.violations.append(f"policy {kind} {request.body['name']!r} created twice")
+        return 422, {"message": "already exists", "status": "422"}, {}
+    policy_id = request.github.next_id()
+    found.policies[policy_id] = {
+        "id": policy_id,
+        "node_id": f"BP_{policy_id}",
+        "name": request.body["name"],
+        "type": kind,
+    }
+    return 200, found.policies[policy_id], {}
+
+
+def delete_branch_policy(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, NO_ADMIN, {}
+    found = custom_policies(request)
+    if not isinstance(found, Environment):
+        return found
+    if found.policies.pop(int(request.params["branch_policy_id"]), None) is None:
+        return 404, NOT_FOUND, {}
+    return 204, None, {}
+
+
+def set_workflow_permissions(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, NO_ADMIN, {}
+    request.repo.workflow_permissions.update(request.body or {})
+    return 204, None, {}
 
 
 def summary(ruleset: dict[str, Any]) -> dict[str, Any]:
@@ -279,6 +470,12 @@ ROUTES: dict[str, Callable[[Request], Reply]] = {
     "repos/create-repo-ruleset": create_ruleset,
     "repos/update-repo-ruleset": update_ruleset,
     "repos/update-branch-protection": update_branch_protection,
+    "repos/create-or-update-environment": put_environment,
+    "repos/get-environment": get_environment,
+    "repos/list-deployment-branch-policies": list_branch_policies,
+    "repos/create-deployment-branch-policy": create_branch_policy,
+    "repos/delete-deployment-branch-policy": delete_branch_policy,
+    "actions/set-github-actions-default-workflow-permissions-repository": set_workflow_permissions,
 }
 
 
@@ -318,6 +515,46 @@ def serve(github: FakeGitHub) -> Iterator[FakeGitHub]:
         yield github
 
 
+@dataclass
+class OtherHost:
+    """A second 127.0.0.1 server: what reached it, for "the token never left" tests."""
+
+    url: str = ""
+    requests: list[dict[str, str]] = field(default_factory=list)
+
+
+class _RecordingHandler(BaseHTTPRequestHandler):
+    server: _RecordingServer
+
+    def _serve(self) -> None:
+        self.server.other.requests.append({key.lower(): value for key, value in self.headers.items()})
+        payload = b"{}"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+class _RecordingServer(ThreadingHTTPServer):
+    other: OtherHost
+
+
+@contextmanager
+def other_host() -> Iterator[OtherHost]:
+    """Another origin (same address, another port) that records every request's headers."""
+    server = _RecordingServer(("127.0.0.1", 0), _RecordingHandler)
+    server.other = OtherHost()
+    with serving(server, "other-host") as port:
+        server.other.url = f"http://127.0.0.1:{port}"
+        yield server.other
+
+
 def closed_port_url() -> str:
     """A 127.0.0.1 URL where nothing listens, for "GitHub unreachable" cases."""
     with socket.socket() as probe:
@@ -326,4 +563,4 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-__all__ = ["FakeGitHub", "Repository", "closed_port_url", "serve"]
+__all__ = ["Environment", "FakeGitHub", "OtherHost", "Repository", "closed_port_url", "other_host", "serve"]

@@ -1,0 +1,974 @@
+"""The baked project's .github/scripts/setup_repository.py, run for real.
+
+Each test runs the script of a real bake as a subprocess, on the bake's own data files
+(.github/rulesets, .github/environments, .github/repository.json), against a local
+GitHub stand-in that checks every request body against GitHub's own OpenAPI
+description (tests/github_api/).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Bake, Project
+from github_api.install import OpenApiUnavailable, ensure_installed
+from github_api.openapi import Description
+from github_api.server import Environment, FakeGitHub, Repository, closed_port_url, other_host, serve
+from support.github_policy import environments_named_by_workflows
+
+pytestmark = pytest.mark.scripts
+
+SCRIPT = Path(".github/scripts/setup_repository.py")
+# Variables the script reads; the developer's or CI's own values must not leak in.
+SCRIPT_ENV = ("GH_TOKEN", "GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_ACTOR")
+
+# The script's documented exit codes.
+API, USAGE, AUTH, FORBIDDEN, NOT_FOUND, INVALID, UNAVAILABLE = 1, 2, 3, 4, 5, 6, 7
+PLAN, OTHER_HOST, DATA = 8, 9, 10
+
+RULESETS = "repos/get-repo-rulesets"
+CREATE = "repos/create-repo-ruleset"
+UPDATE = "repos/update-repo-ruleset"
+CLASSIC = "repos/update-branch-protection"
+PUT_ENVIRONMENT = "repos/create-or-update-environment"
+CREATE_POLICY = "repos/create-deployment-branch-policy"
+DELETE_POLICY = "repos/delete-deployment-branch-policy"
+WORKFLOW_PERMISSIONS = "actions/set-github-actions-default-workflow-permissions-repository"
+
+BRANCH_RULESET = "protect-default-branch"
+TAG_RULESET = "protect-release-tags"
+# GitHub's ids of the repository roles a ruleset may let bypass it.
+REPOSITORY_ADMIN_ROLE, MAINTAIN_ROLE = 5, 2
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="session")
+def description() -> Description:
+    try:
+        path = ensure_installed()
+    except OpenApiUnavailable as problem:
+        pytest.fail(f"GitHub's OpenAPI description is unavailable: {problem}", pytrace=False)
+    return Description.load(path)
+
+
+@pytest.fixture
+def github(description: Description) -> Iterator[FakeGitHub]:
+    with serve(FakeGitHub(description)) as fake:
+        yield fake
+    assert fake.violations == [], "requests GitHub would refuse"
+
+
+@pytest.fixture
+def project(bake: Bake) -> Project:
+    """The default bake: PyPI publishing, template sync on, a CODEOWNERS file."""
+    return bake()
+
+
+@pytest.fixture
+def run(github: FakeGitHub, project: Project) -> Run:
+    """Run a bake's script as a workflow step would, against the stand-in."""
+
+    def run_script(
+        *args: str,
+        token: str | None = "admin-token",
+        api_url: str | None = None,
+        env: dict[str, str] | None = None,
+        baked: Project | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        environ = {key: value for key, value in os.environ.items() if key not in SCRIPT_ENV}
+        environ |= {
+            "GITHUB_REPOSITORY": "octo/demo",
+            "GITHUB_API_URL": api_url or github.url,
+            "GITHUB_ACTOR": "octocat",
+        }
+        if token is not None:
+            environ["GH_TOKEN"] = token
+        environ |= env or {}
+        where = (baked or project).path
+        result = subprocess.run(
+            [sys.executable, str(where / SCRIPT), "--retry-wait", "0", *args],
+            cwd=where,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert github.violations == [], result.stderr
+        return result
+
+    return run_script
+
+
+def error_line(result: subprocess.CompletedProcess[str], exit_code: int, *says: str) -> str:
+    """The run failed with this code and exactly one error line saying all of `says`."""
+    assert result.returncode == exit_code, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("setup_repository: error: ")]
+    assert len(errors) == 1, result.stderr
+    for text in says:
+        assert text in errors[0]
+    return errors[0]
+
+
+def fails_cleanly(result: subprocess.CompletedProcess[str], exit_code: int, *says: str) -> str:
+    """As error_line(), and the error is all the script printed on stderr."""
+    line = error_line(result, exit_code, *says)
+    assert result.stderr.splitlines() == [line]
+    return line
+
+
+def warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("setup_repository: warning: ")]
+
+
+def demo(github: FakeGitHub) -> Repository:
+    return github.repos["octo/demo"]
+
+
+def ruleset_named(github: FakeGitHub, name: str) -> dict[str, Any]:
+    [ruleset] = [r for r in demo(github).rulesets if r["name"] == name]
+    return ruleset
+
+
+def rules_by_type(ruleset: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {rule["type"]: rule.get("parameters", {}) for rule in ruleset["rules"]}
+
+
+def refs(environment: Environment) -> set[tuple[str, str]]:
+    return {(policy["type"], policy["name"]) for policy in environment.policies.values()}
+
+
+def snapshot(github: FakeGitHub) -> dict[str, Any]:
+    repo = demo(github)
+    return copy.deepcopy(
+        {
+            "rulesets": repo.rulesets,
+            "protection": repo.protection,
+            "environments": {
+                name: (env.id, env.settings, env.policies) for name, env in repo.environments.items()
+            },
+            "workflow_permissions": repo.workflow_permissions,
+        }
+    )
+
+
+# -- the first run applies every data file --------------------------------------------------
+
+
+def test_first_run_applies_rulesets_environments_and_settings(run: Run, github: FakeGitHub) -> None:
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    assert warnings(result) == []
+    assert f"created ruleset '{BRANCH_RULESET}'" in result.stdout
+    branch = ruleset_named(github, BRANCH_RULESET)
+    assert branch["target"] == "branch"
+    assert branch["enforcement"] == "active"
+    assert branch["bypass_actors"] == []
+    # GitHub's own name for the default branch: the ruleset follows a rename.
+    assert branch["conditions"]["ref_name"] == {"include": ["~DEFAULT_BRANCH"], "exclude": []}
+    rules = rules_by_type(branch)
+    assert set(rules) == {
+        "deletion",
+        "non_fast_forward",
+        "required_linear_history",
+        "pull_request",
+        "required_status_checks",
+    }
+    assert rules["pull_request"] == {
+        "required_approving_review_count": 1,
+        "dismiss_stale_reviews_on_push": True,
+        # The bake has .github/CODEOWNERS and one review is required.
+        "require_code_owner_review": True,
+        "require_last_push_approval": True,
+        "required_review_thread_resolution": True,
+    }
+    checks = rules["required_status_checks"]
+    assert checks["strict_required_status_checks_policy"] is True
+    assert checks["required_status_checks"] == [{"context": "ci-passed", "integration_id": 15368}]
+
+    tags = ruleset_named(github, TAG_RULESET)
+    assert tags["target"] == "tag"
+    assert tags["conditions"]["ref_name"]["include"] == ["refs/tags/v*"]
+    assert set(rules_by_type(tags)) == {"creation", "update", "deletion", "non_fast_forward"}
+    assert {(a["actor_type"], a["actor_id"], a["bypass_mode"]) for a in tags["bypass_actors"]} == {
+        ("RepositoryRole", REPOSITORY_ADMIN_ROLE, "always"),
+        ("RepositoryRole", MAINTAIN_ROLE, "always"),
+    }
+
+    environments = demo(github).environments
+    assert set(environments) == {"repository-admin", "template-sync", "testpypi", "pypi"}
+    assert refs(environments["repository-admin"]) == {("branch", "main")}
+    assert refs(environments["template-sync"]) == {("branch", "main")}
+    assert refs(environments["testpypi"]) == {("tag", "v*")}
+    assert refs(environments["pypi"]) == {("tag", "v*")}
+    octocat = [{"type": "User", "id": github.users["octocat"]}]
+    assert environments["repository-admin"].settings["reviewers"] == octocat
+    assert environments["pypi"].settings["reviewers"] == octocat
+    assert "reviewers" not in environments["testpypi"].settings
+    assert "reviewers" not in environments["template-sync"].settings
+
+    # The weekly template sync opens its pull request with the workflow token.
+    assert demo(github).workflow_permissions == {
+        "default_workflow_permissions": "read",
+        "can_approve_pull_request_reviews": True,
+    }
+
+
+def test_environments_are_restricted_before_anything_else(run: Run, github: FakeGitHub) -> None:
+    assert run().returncode == 0
+    writes = [call.operation_id for call in github.writes()]
+    first_ruleset = writes.index(CREATE)
+    assert set(writes[:first_ruleset]) == {PUT_ENVIRONMENT, CREATE_POLICY}
+    assert writes[-1] == WORKFLOW_PERMISSIONS
+
+
+def test_without_template_sync_workflows_may_not_approve_pull_requests(
+    run: Run, github: FakeGitHub, bake: Bake
+) -> None:
+    result = run(baked=bake(template_sync=False))
+
+    assert result.returncode == 0, result.stderr
+    assert "template-sync" not in demo(github).environments
+    assert demo(github).workflow_permissions == {
+        "default_workflow_permissions": "read",
+        "can_approve_pull_request_reviews": False,
+    }
+
+
+# -- running again: idempotent, updates in place ---------------------------------------------
+
+
+def test_second_run_changes_nothing(run: Run, github: FakeGitHub) -> None:
+    assert run().returncode == 0
+    before = snapshot(github)
+    first_writes = len(github.writes())
+
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    assert snapshot(github) == before
+    again = github.writes()[first_writes:]
+    # Found by name and updated in place: no new ruleset, no new or removed policy.
+    assert {call.operation_id for call in again} == {UPDATE, PUT_ENVIRONMENT, WORKFLOW_PERMISSIONS}
+    ids = {ruleset["id"] for ruleset in demo(github).rulesets}
+    assert {int(call.path.rsplit("/", 1)[1]) for call in again if call.operation_id == UPDATE} == ids
+    assert "updated ruleset" in result.stdout
+
+
+def test_reviews_option_updates_the_same_ruleset(run: Run, github: FakeGitHub) -> None:
+    assert run().returncode == 0
+    created = ruleset_named(github, BRANCH_RULESET)["id"]
+
+    result = run("--reviews", "2")
+
+    assert result.returncode == 0, result.stderr
+    assert len(github.calls_to(CREATE)) == 2  # the first run's two, no more
+    ruleset = ruleset_named(github, BRANCH_RULESET)
+    assert ruleset["id"] == created
+    assert rules_by_type(ruleset)["pull_request"]["required_approving_review_count"] == 2
+
+
+def test_solo_maintainer_needs_no_approval_of_any_kind(run: Run, github: FakeGitHub) -> None:
+    result = run("--reviews", "0")
+
+    assert result.returncode == 0, result.stderr
+    review = rules_by_type(ruleset_named(github, BRANCH_RULESET))["pull_request"]
+    assert review["required_approving_review_count"] == 0
+    assert review["require_code_owner_review"] is False
+    assert review["require_last_push_approval"] is False
+
+
+def test_code_owner_review_needs_a_codeowners_file(
+    run: Run, github: FakeGitHub, project: Project, tmp_path: Path
+) -> None:
+    baked = project.copy_to(tmp_path / "project")
+    (baked.path / ".github" / "CODEOWNERS").unlink()
+
+    result = run(baked=baked)
+
+    assert result.returncode == 0, result.stderr
+    review = rules_by_type(ruleset_named(github, BRANCH_RULESET))["pull_request"]
+    assert review["require_code_owner_review"] is False
+    assert review["require_last_push_approval"] is True
+
+
+def test_policies_not_in_the_data_are_removed(run: Run, github: FakeGitHub) -> None:
+    stale = {"id": 7, "node_id": "BP_7", "name": "release/*", "type": "branch"}
+    kept = {"id": 8, "node_id": "BP_8", "name": "v*", "type": "tag"}
+    custom = {"deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True}}
+    demo(github).environments["pypi"] = Environment(6, dict(custom), {7: stale, 8: kept})
+
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    assert demo(github).environments["pypi"].policies == {8: kept}
+    [deleted] = github.calls_to(DELETE_POLICY)
+    assert deleted.path == "/repos/octo/demo/environments/pypi/deployment-branch-policies/7"
+    assert all("/environments/pypi/" not in call.path for call in github.calls_to(CREATE_POLICY))
+
+
+def test_finds_its_ruleset_on_a_later_page(run: Run, github: FakeGitHub) -> None:
+    github.max_per_page = 2
+    names = ["docs", "nightly", "other", BRANCH_RULESET]
+    demo(github).rulesets = [
+        {"id": n, "name": name, "target": "branch", "enforcement": "disabled"}
+        for n, name in enumerate(names, start=1)
+    ]
+
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    assert len(github.calls_to(RULESETS)) == 2
+    assert [call.path for call in github.calls_to(UPDATE)] == ["/repos/octo/demo/rulesets/4"]
+    assert [call.body["name"] for call in github.calls_to(CREATE)] == [TAG_RULESET]
+    assert demo(github).rulesets[3]["enforcement"] == "active"
+
+
+def test_uses_the_default_branch_github_names(run: Run, github: FakeGitHub) -> None:
+    github.repos["octo/demo"] = Repository(default_branch="trunk", branches={"trunk"})
+
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    assert len(github.calls_to("repos/get")) == 1
+    assert refs(demo(github).environments["repository-admin"]) == {("branch", "trunk")}
+
+
+def test_a_ruleset_exported_from_github_is_applied_as_it_is(
+    run: Run, github: FakeGitHub, project: Project, tmp_path: Path
+) -> None:
+    baked = project.copy_to(tmp_path / "project")
+    exported = {
+        "id": 42,
+        "name": "no-force-push-anywhere",
+        "target": "branch",
+        "source_type": "Repository",
+        "source": "someone/else",
+        "enforcement": "evaluate",
+        "conditions": {"ref_name": {"exclude": [], "include": ["~ALL"]}},
+        "rules": [{"type": "non_fast_forward"}],
+        "bypass_actors": [],
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "_links": {"self": {"href": "https://api.github.com/repos/someone/else/rulesets/42"}},
+    }
+    (baked.path / ".github" / "rulesets" / "exported.json").write_text(json.dumps(exported))
+
+    result = run(baked=baked)
+
+    assert result.returncode == 0, result.stderr
+    added = ruleset_named(github, "no-force-push-anywhere")
+    assert added["id"] != 42
+    assert added["enforcement"] == "evaluate"
+    assert "created_at" not in added
+    assert "_links" not in added
+
+
+def test_gh_token_wins_over_github_token(run: Run, github: FakeGitHub) -> None:
+    result = run(token="admin-token", env={"GITHUB_TOKEN": "reader-token"})
+
+    assert result.returncode == 0, result.stderr
+    assert len(demo(github).rulesets) == 2
+
+
+# -- reviewers ---------------------------------------------------------------------------
+
+
+def test_reviewer_options_replace_the_actor(run: Run, github: FakeGitHub) -> None:
+    result = run("--reviewer", "hubot", "--reviewer", "octocat")
+
+    assert result.returncode == 0, result.stderr
+    expected = [{"type": "User", "id": github.users[login]} for login in ("hubot", "octocat")]
+    assert demo(github).environments["pypi"].settings["reviewers"] == expected
+
+
+def test_reviewers_are_needed_where_the_data_asks_for_them(run: Run, github: FakeGitHub) -> None:
+    result = run(env={"GITHUB_ACTOR": ""})
+
+    fails_cleanly(result, USAGE, "repository-admin", "pypi", "--reviewer")
+    assert github.writes() == []
+
+
+def test_an_app_cannot_be_a_reviewer(run: Run, github: FakeGitHub) -> None:
+    result = run(env={"GITHUB_ACTOR": "dependabot[bot]"})
+
+    fails_cleanly(result, USAGE, "'dependabot[bot]'", "--reviewer")
+    assert github.calls == []
+
+
+def test_an_unknown_reviewer_stops_before_any_write(run: Run, github: FakeGitHub) -> None:
+    result = run("--reviewer", "nobody-here")
+
+    fails_cleanly(result, NOT_FOUND, "'nobody-here'", "404")
+    assert github.writes() == []
+
+
+# -- the token from any branch --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        pytest.param({}, id="default"),
+        pytest.param({"publish": "private-index"}, id="private-index"),
+        pytest.param({"publish": "none", "template_sync": False}, id="no-publish-no-sync"),
+        pytest.param({"publish": "pypi", "template_sync": False}, id="pypi-no-sync"),
+    ],
+)
+def test_no_baked_environment_is_left_open_to_any_branch(
+    run: Run, github: FakeGitHub, bake: Bake, overrides: dict[str, Any]
+) -> None:
+    """Anyone who can push a branch could name an open environment and read its secrets."""
+    baked = bake(**overrides)
+    named = environments_named_by_workflows(baked.path)
+    assert "repository-admin" in named
+
+    result = run(baked=baked)
+
+    assert result.returncode == 0, result.stderr
+    environments = demo(github).environments
+    for name, workflows in named.items():
+        assert name in environments, f"{name} (used by {sorted(workflows)}) was never set up"
+        environment = environments[name]
+        assert environment.settings["deployment_branch_policy"] == {
+            "protected_branches": False,
+            "custom_branch_policies": True,
+        }, name
+        publishing = workflows == {"release.yml"}
+        expected = {("tag", "v*")} if publishing else {("branch", "main")}
+        assert refs(environment) == expected, name
+    # Every environment the data sets up is one a workflow uses.
+    assert set(environments) == set(named)
+
+
+# -- classic protection and the fallback --------------------------------------------------
+
+
+def test_classic_mode_derives_branch_protection_from_the_ruleset(run: Run, github: FakeGitHub) -> None:
+    result = run("--mode", "classic")
+
+    assert result.returncode == 0, result.stderr
+    assert github.calls_to(RULESETS) == []
+    protection = demo(github).protection["main"]
+    assert protection == {
+        "required_status_checks": {"strict": True, "checks": [{"context": "ci-passed", "app_id": 15368}]},
+        "enforce_admins": True,
+        "required_pull_request_reviews": {
+            "dismiss_stale_reviews": True,
+            "require_code_owner_reviews": True,
+            "required_approving_review_count": 1,
+            "require_last_push_approval": True,
+        },
+        "restrictions": None,
+        "required_linear_history": True,
+        "allow_force_pushes": False,
+        "allow_deletions": False,
+        "required_conversation_resolution": True,
+    }
+    [tag_warning] = warnings(result)
+    assert TAG_RULESET in tag_warning
+    assert "no equivalent for tag rulesets" in tag_warning
+
+
+@pytest.mark.parametrize(
+    ("status", "steer"),
+    [
+        pytest.param(404, "no-endpoint", id="404-server-without-rulesets"),
+        pytest.param(403, "upgrade", id="403-plan-without-rulesets"),
+    ],
+)
+def test_auto_falls_back_to_classic(run: Run, github: FakeGitHub, status: int, steer: str) -> None:
+    if steer == "no-endpoint":
+        demo(github).rulesets_available = False
+    else:
+        upgrade = "Upgrade to GitHub Pro or make this repository public to enable this feature."
+        github.force(RULESETS, 403, {"message": upgrade})
+
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    assert f"rulesets answered {status}" in result.stdout
+    assert demo(github).rulesets == []
+    assert demo(github).protection["main"]["required_linear_history"] is True
+    [tag_warning] = warnings(result)
+    assert f"{TAG_RULESET!r}" in tag_warning
+    assert "no equivalent for tag rulesets" in tag_warning
+
+
+def test_ruleset_mode_does_not_fall_back(run: Run, github: FakeGitHub) -> None:
+    demo(github).rulesets_available = False
+
+    result = run("--mode", "ruleset")
+
+    fails_cleanly(result, NOT_FOUND, "rulesets", "--mode auto")
+    assert github.calls_to(CLASSIC) == []
+
+
+def test_auto_never_falls_back_on_401(run: Run, github: FakeGitHub) -> None:
+    github.force(RULESETS, 401, {"message": "Bad credentials"})
+
+    result = run()
+
+    fails_cleanly(result, AUTH, "Bad credentials", "GH_TOKEN")
+    assert github.calls_to(CLASSIC) == []
+
+
+def test_auto_does_not_fall_back_on_a_rate_limit(run: Run, github: FakeGitHub) -> None:
+    github.force(
+        RULESETS, 403, {"message": "API rate limit exceeded"}, headers={"X-RateLimit-Remaining": "0"}
+    )
+
+    result = run()
+
+    fails_cleanly(result, UNAVAILABLE, "rate limit")
+    assert github.calls_to(CLASSIC) == []
+
+
+# -- private repositories and GitHub's plans ----------------------------------------------
+
+
+def test_private_repository_on_a_paid_plan_gets_restrictions_without_reviewers(
+    run: Run, github: FakeGitHub
+) -> None:
+    github.repos["octo/demo"] = Repository(private=True, plan="pro")
+
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    environments = demo(github).environments
+    for name in ("repository-admin", "pypi"):
+        assert "reviewers" not in environments[name].settings
+    assert refs(environments["repository-admin"]) == {("branch", "main")}
+    assert refs(environments["pypi"]) == {("tag", "v*")}
+    lines = warnings(result)
+    assert len(lines) == 2
+    for name, line in zip(("pypi", "repository-admin"), lines, strict=True):
+        assert f"environment {name!r}: reviewers not applied" in line
+        assert "GitHub Enterprise" in line
+        assert "billing plan" in line  # GitHub's own words are shown
+    assert len(demo(github).rulesets) == 2
+
+
+def test_free_private_repository_applies_what_it_can_and_exits_8(run: Run, github: FakeGitHub) -> None:
+    github.repos["octo/demo"] = Repository(private=True, plan="free")
+
+    result = run()
+
+    # Four environments and the default branch's protection.
+    error_line(result, PLAN, "5 required setting(s) not applied", "plan")
+    lines = warnings(result)
+    not_restricted = [line for line in lines if "not restricted" in line]
+    assert len(not_restricted) == 4
+    assert all("GitHub Free" in line and "public" in line for line in not_restricted)
+    assert any(
+        f"ruleset {BRANCH_RULESET!r} not applied" in line and "Upgrade to GitHub Pro" in line
+        for line in lines
+    )
+    assert any(TAG_RULESET in line and "no equivalent for tag rulesets" in line for line in lines)
+    assert demo(github).environments == {}
+    assert demo(github).protection == {}
+    # What the plan allows is still applied.
+    assert demo(github).workflow_permissions["default_workflow_permissions"] == "read"
+    assert result.stderr.count("\n") == len(lines) + 1
+
+
+def test_a_422_on_a_public_repository_is_an_error(run: Run, github: FakeGitHub) -> None:
+    github.force(PUT_ENVIRONMENT, 422, {"message": "Validation Failed: wait_timer is too long"})
+
+    result = run()
+
+    fails_cleanly(result, INVALID, "environment 'pypi'", "wait_timer is too long")
+    assert github.calls_to(CREATE) == []
+
+
+def test_workflow_permissions_an_organization_decides_only_warn(run: Run, github: FakeGitHub) -> None:
+    github.force(WORKFLOW_PERMISSIONS, 409, {"message": "Conflict"})
+
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    [line] = warnings(result)
+    assert "organization" in line
+    assert "409" in line
+
+
+# -- dry run ------------------------------------------------------------------------------
+
+
+def assert_valid_plan(plan: list[dict[str, Any]], description: Description) -> None:
+    for step in plan:
+        found = description.match(step["method"], step["path"].split("?")[0])
+        assert found is not None, step
+        assert description.body_errors(found[0], step["body"]) == [], step
+
+
+def test_dry_run_needs_no_token_and_sends_nothing(
+    run: Run, github: FakeGitHub, description: Description
+) -> None:
+    result = run("--dry-run", "--default-branch", "main", "--reviews", "0", token=None)
+
+    assert result.returncode == 0, result.stderr
+    assert github.calls == []
+    plan = json.loads(result.stdout)
+    assert_valid_plan(plan, description)
+    rulesets = [step["body"] for step in plan if step["path"] == "/repos/octo/demo/rulesets"]
+    assert [ruleset["name"] for ruleset in rulesets] == [BRANCH_RULESET, TAG_RULESET]
+    assert rules_by_type(rulesets[0])["pull_request"]["required_approving_review_count"] == 0
+    assert "reviewers left out" in result.stderr
+
+
+def test_dry_run_with_a_token_plans_updates_and_writes_nothing(
+    run: Run, github: FakeGitHub, description: Description
+) -> None:
+    assert run().returncode == 0
+    writes = len(github.writes())
+
+    result = run("--dry-run")
+
+    assert result.returncode == 0, result.stderr
+    assert len(github.writes()) == writes
+    plan = json.loads(result.stdout)
+    assert_valid_plan(plan, description)
+    assert {step["method"] for step in plan} == {"PUT"}  # everything exists already
+
+
+def test_dry_run_of_classic_mode_prints_a_valid_body(
+    run: Run, github: FakeGitHub, description: Description
+) -> None:
+    result = run("--dry-run", "--mode", "classic", "--default-branch", "main", token=None)
+
+    assert result.returncode == 0, result.stderr
+    assert github.calls == []
+    plan = json.loads(result.stdout)
+    assert_valid_plan(plan, description)
+    assert "/repos/octo/demo/branches/main/protection" in [step["path"] for step in plan]
+
+
+def test_dry_run_without_branch_or_token_says_what_to_pass(run: Run, github: FakeGitHub) -> None:
+    fails_cleanly(run("--dry-run", token=None), AUTH, "--default-branch")
+    assert github.calls == []
+
+
+# -- the token never leaves GITHUB_API_URL's origin ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "status"),
+    [
+        pytest.param("repos/get", 301, id="301-on-a-read"),
+        pytest.param(PUT_ENVIRONMENT, 307, id="307-on-a-write"),
+    ],
+)
+def test_a_redirect_to_another_host_is_refused(
+    run: Run, github: FakeGitHub, operation_id: str, status: int
+) -> None:
+    with other_host() as elsewhere:
+        github.force(operation_id, status, None, headers={"Location": f"{elsewhere.url}/steal"})
+
+        result = run()
+
+    fails_cleanly(result, OTHER_HOST, str(status), elsewhere.url, "not sent")
+    assert elsewhere.requests == []
+
+
+def test_plain_urllib_would_have_sent_the_token(github: FakeGitHub) -> None:
+    """The trap is real: without the script's guard, the other host gets the token."""
+    with other_host() as elsewhere:
+        github.force("repos/get", 301, None, headers={"Location": f"{elsewhere.url}/steal"})
+        request = urllib.request.Request(
+            f"{github.url}/repos/octo/demo", headers={"Authorization": "Bearer admin-token"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answer.read()
+
+    assert [headers.get("authorization") for headers in elsewhere.requests] == ["Bearer admin-token"]
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "status"),
+    [
+        pytest.param("repos/get", 301, id="301-on-a-read"),
+        pytest.param(PUT_ENVIRONMENT, 307, id="307-on-a-write"),
+    ],
+)
+def test_a_redirect_on_the_same_host_is_followed(
+    run: Run, github: FakeGitHub, operation_id: str, status: int
+) -> None:
+    target = "/repos/octo/demo" if operation_id == "repos/get" else "/repos/octo/demo/environments/pypi"
+    github.force(operation_id, status, None, headers={"Location": f"{github.url}{target}"}, times=1)
+
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    assert len(github.calls_to(operation_id)) >= 2
+    assert refs(demo(github).environments["pypi"]) == {("tag", "v*")}
+
+
+def test_a_pagination_link_to_another_host_is_refused(run: Run, github: FakeGitHub) -> None:
+    with other_host() as elsewhere:
+        github.force(RULESETS, 200, [], headers={"Link": f'<{elsewhere.url}/page2>; rel="next"'})
+
+        result = run()
+
+    fails_cleanly(result, OTHER_HOST, elsewhere.url, "not sent")
+    assert elsewhere.requests == []
+
+
+# -- failures: one actionable line, a documented exit code, no traceback ----------------
+
+
+def test_missing_token(run: Run, github: FakeGitHub) -> None:
+    fails_cleanly(run(token=None), AUTH, "GH_TOKEN", "GITHUB_TOKEN")
+    assert github.calls == []
+
+
+def test_rejected_token(run: Run) -> None:
+    fails_cleanly(run(token="expired-token"), AUTH, "Bad credentials")
+
+
+@pytest.mark.parametrize("mode", ["auto", "ruleset", "classic"])
+def test_token_without_admin_rights(run: Run, github: FakeGitHub, mode: str) -> None:
+    result = run("--mode", mode, token="reader-token")
+
+    fails_cleanly(result, FORBIDDEN, "Administration: write", "403")
+    assert github.writes()[0].status == 403
+    assert demo(github).environments == {}
+    assert demo(github).rulesets == []
+    assert demo(github).protection == {}
+
+
+def test_unknown_repository(run: Run) -> None:
+    fails_cleanly(run("--repo", "octo/missing"), NOT_FOUND, "octo/missing", "404")
+
+
+def test_unknown_default_branch(run: Run, github: FakeGitHub) -> None:
+    result = run("--default-branch", "mian")
+
+    fails_cleanly(result, NOT_FOUND, "'mian'", "Branch not found")
+    assert github.writes() == []
+
+
+def test_validation_message_from_github_is_shown(run: Run, github: FakeGitHub) -> None:
+    github.force(
+        CREATE,
+        422,
+        {
+            "message": "Validation Failed",
+            "errors": [
+                {
+                    "resource": "Ruleset",
+                    "field": "rules",
+                    "code": "invalid",
+                    "message": "Required status check 'ci-passed' is not a valid context",
+                }
+            ],
+            "documentation_url": "https://docs.github.com/rest/repos/rules",
+        },
+    )
+
+    result = run()
+
+    fails_cleanly(result, INVALID, "Validation Failed", "Ruleset.rules: Required status check")
+
+
+def test_server_errors_are_retried_a_bounded_number_of_times(run: Run, github: FakeGitHub) -> None:
+    github.force("repos/get-branch", 502, {"message": "Server Error"})
+
+    result = run("--retries", "2")
+
+    fails_cleanly(result, UNAVAILABLE, "502", "3 time(s)")
+    assert len(github.calls_to("repos/get-branch")) == 3
+
+
+@pytest.mark.parametrize("operation_id", [CREATE, CREATE_POLICY, DELETE_POLICY])
+def test_a_failed_create_or_delete_is_not_blindly_repeated(
+    run: Run, github: FakeGitHub, operation_id: str
+) -> None:
+    custom = {"deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True}}
+    stale = {"id": 7, "node_id": "BP_7", "name": "release/*", "type": "branch"}
+    demo(github).environments["pypi"] = Environment(6, custom, {7: stale})
+    github.force(operation_id, 500, {"message": "Server Error"})
+
+    result = run("--retries", "3")
+
+    fails_cleanly(result, UNAVAILABLE, "500")
+    assert len(github.calls_to(operation_id)) == 1
+
+
+def test_a_passing_server_error_is_survived(run: Run, github: FakeGitHub) -> None:
+    github.force(RULESETS, 503, {"message": "Service Unavailable"}, times=1)
+    github.force(PUT_ENVIRONMENT, 502, {"message": "Bad Gateway"}, times=1)
+
+    result = run("--retries", "1")
+
+    assert result.returncode == 0, result.stderr
+    assert len(demo(github).rulesets) == 2
+
+
+def test_unreachable_api(run: Run) -> None:
+    result = run("--retries", "1", api_url=closed_port_url())
+
+    fails_cleanly(result, UNAVAILABLE, "cannot reach 127.0.0.1", "2 attempt(s)")
+
+
+@pytest.mark.parametrize(
+    "repo",
+    [
+        pytest.param("octo", id="no-slash"),
+        pytest.param("octo/demo/extra", id="too-many-parts"),
+        pytest.param("octo/de mo", id="space"),
+        pytest.param("octo/..", id="dot-dot"),
+        pytest.param("https://github.com/octo/demo", id="url"),
+    ],
+)
+def test_bad_repo_argument(run: Run, github: FakeGitHub, repo: str) -> None:
+    fails_cleanly(run("--repo", repo), USAGE, "OWNER/NAME", repr(repo))
+    assert github.calls == []
+
+
+def test_no_repository_at_all(run: Run, github: FakeGitHub) -> None:
+    fails_cleanly(run(env={"GITHUB_REPOSITORY": ""}), USAGE, "--repo", "GITHUB_REPOSITORY")
+    assert github.calls == []
+
+
+@pytest.mark.parametrize(
+    "api_url",
+    [
+        pytest.param("http://example.com", id="plain-http-off-loopback"),
+        pytest.param("ftp://127.0.0.1", id="not-http"),
+        pytest.param("http://127.0.0.1:notaport", id="bad-port"),
+    ],
+)
+def test_unusable_api_url_is_refused_before_any_request(run: Run, api_url: str) -> None:
+    fails_cleanly(run(api_url=api_url), USAGE, "GITHUB_API_URL")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--reviews", "11"], id="too-many-reviews"),
+        pytest.param(["--mode", "both"], id="unknown-mode"),
+        pytest.param(["--default-branch", " "], id="blank-branch"),
+        pytest.param([f"--reviewer=user{n}" for n in range(7)], id="seven-reviewers"),
+    ],
+)
+def test_bad_options_get_one_line(run: Run, github: FakeGitHub, args: list[str]) -> None:
+    fails_cleanly(run(*args), USAGE, "see --help")
+    assert github.calls == []
+
+
+@pytest.mark.parametrize(
+    ("relative", "content", "says"),
+    [
+        pytest.param(
+            ".github/rulesets/default-branch.json", "{not json", "is not JSON", id="ruleset-not-json"
+        ),
+        pytest.param(
+            ".github/rulesets/extra.json", '{"target": "branch"}', '"name"', id="ruleset-without-name"
+        ),
+        pytest.param(
+            ".github/environments/pypi.json",
+            '{"environment": {}, "reviewers": []}',
+            "holds only",
+            id="environment-unknown-key",
+        ),
+        pytest.param(
+            ".github/environments/pypi.json",
+            '{"deployment_branch_policies": [{"name": "v*", "type": "tag"}]}',
+            "custom_branch_policies",
+            id="policies-without-custom-policy",
+        ),
+        pytest.param(
+            ".github/repository.json", '{"merge": {}}', "actions_workflow_permissions", id="unknown-setting"
+        ),
+    ],
+)
+def test_broken_data_is_refused_before_any_request(
+    run: Run, github: FakeGitHub, project: Project, tmp_path: Path, relative: str, content: str, says: str
+) -> None:
+    baked = project.copy_to(tmp_path / "project")
+    (baked.path / relative).write_text(content, encoding="utf-8")
+
+    fails_cleanly(run(baked=baked), DATA, says)
+    assert github.calls == []
+
+
+# -- the script and its data as template files, and the stand-in itself ------------------
+
+
+def test_script_and_data_are_copied_unrendered(template_dir: Path) -> None:
+    github_dir = template_dir / "{{cookiecutter.project_slug}}" / ".github"
+    for path in [
+        github_dir / SCRIPT.relative_to(".github"),
+        *github_dir.glob("rulesets/*"),
+        *github_dir.glob("environments/*"),
+    ]:
+        text = path.read_text(encoding="utf-8")
+        assert "{{" not in text, path
+        assert "{%" not in text, path
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "path", "body", "complaint"),
+    [
+        pytest.param(
+            CREATE,
+            "/repos/octo/demo/rulesets",
+            {"name": "x", "enforcement": "active", "rules": [{"type": "deletion"}], "bypas_actors": []},
+            "bypas_actors",
+            id="misspelt-ruleset-key",
+        ),
+        pytest.param(
+            CLASSIC,
+            "/repos/octo/demo/branches/main/protection",
+            {
+                "required_status_checks": {
+                    "strict": True,
+                    "contexts": ["ci-passed"],
+                    "checks": [{"context": "ci-passed"}],
+                },
+                "enforce_admins": True,
+                "required_pull_request_reviews": None,
+                "restrictions": None,
+            },
+            "oneOf",
+            id="checks-and-contexts-together",
+        ),
+        pytest.param(
+            PUT_ENVIRONMENT,
+            "/repos/octo/demo/environments/pypi",
+            {"deployment_branch_policy": {"protected_branches": False, "custom_branch_policy": True}},
+            "custom_branch_policy",
+            id="misspelt-environment-key",
+        ),
+    ],
+)
+def test_stand_in_refuses_bodies_github_would_refuse(
+    github: FakeGitHub, operation_id: str, path: str, body: Any, complaint: str
+) -> None:
+    method = "POST" if operation_id == CREATE else "PUT"
+    request = urllib.request.Request(
+        github.url + path,
+        data=json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": "Bearer admin-token", "Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    refused.value.close()
+
+    assert refused.value.code == 422
+    assert any(complaint in violation for violation in github.violations)
+    github.violations.clear()
