@@ -48,7 +48,7 @@ WORKFLOW_PERMISSIONS = "actions/set-github-actions-default-workflow-permissions-
 BRANCH_RULESET = "protect-default-branch"
 TAG_RULESET = "protect-release-tags"
 # GitHub's ids of the repository roles a ruleset may let bypass it.
-REPOSITORY_ADMIN_ROLE, MAINTAIN_ROLE = 5, 2
+REPOSITORY_ADMIN_ROLE = 5
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -205,7 +205,6 @@ def test_first_run_applies_rulesets_environments_and_settings(run: Run, github: 
     assert set(rules_by_type(tags)) == {"creation", "update", "deletion", "non_fast_forward"}
     assert {(a["actor_type"], a["actor_id"], a["bypass_mode"]) for a in tags["bypass_actors"]} == {
         ("RepositoryRole", REPOSITORY_ADMIN_ROLE, "always"),
-        ("RepositoryRole", MAINTAIN_ROLE, "always"),
     }
 
     environments = demo(github).environments
