@@ -336,6 +336,8 @@ class Rehearsal:
     replayed: dict[str, str] = field(default_factory=dict)
     # What this run simulates that act cannot do, one sentence each (shown by report()).
     simulated: list[str] = field(default_factory=list)
+    # A replay of a cancelled run (replay_downstream(cancelled_run=True)).
+    cancelled_run: bool = False
     # (package, version) pairs `uv audit` asked the local OSV stand-in about.
     osv_queries: list[tuple[str, str]] = field(default_factory=list)
 
@@ -796,6 +798,10 @@ def not_executed(rehearsal: Rehearsal) -> list[str]:
             where = f"{job['caller']}/{job['id']}" if job["caller"] else job["id"]
             if rehearsal.job_filter and rehearsal.job_filter not in (job["id"], job["caller"]):
                 why = f"not selected: act --job {rehearsal.job_filter} runs that job and its needs only"
+            elif job["caller"] is None and rehearsal.replayed.get(job["id"]) == "skipped":
+                why = "a replayed upstream job whose recorded result is skipped"
+            elif rehearsal.cancelled_run and job["if"]:
+                why = f"cancelled with the run (simulated), if: {' '.join(job['if'].split())}"
             elif job["if"] and "always()" not in job["if"]:
                 why = f"if: {' '.join(job['if'].split())}"
             elif rehearsal.returncode != 0:
@@ -806,21 +812,29 @@ def not_executed(rehearsal: Rehearsal) -> list[str]:
     return missing
 
 
-_STATUS_IN_CANCELLED_RUN = {"always": "true", "cancelled": "true", "success": "false", "failure": "false"}
+# How GitHub's server sees the status functions once a run is cancelled. Written with always()
+# rather than true/false: a condition without any status function gets an implicit success().
+_STATUS_IN_CANCELLED_RUN = {
+    "always": "always()",
+    "cancelled": "always()",
+    "success": "!always()",
+    "failure": "!always()",
+}
 _STATUS_CALL = re.compile(r"\b(always|cancelled|success|failure)\(\s*\)")
 
 
-def _if_in_cancelled_run(condition: Any) -> Any:
-    """A job's `if:` as GitHub's server evaluates it once the run is cancelled: the status
-    functions become constants (no condition means success(), which is false then)."""
-    if condition is None:
-        return False
-    text = str(condition)
-    if "${{" not in text:
-        text = "${{ " + text + " }}"
-    if not _STATUS_CALL.search(text):
-        text = text.replace("${{", "${{ false && (", 1).replace("}}", ") }}", 1)
-    return _STATUS_CALL.sub(lambda m: _STATUS_IN_CANCELLED_RUN[m.group(1)], text)
+def _if_in_cancelled_run(condition: Any) -> str:
+    """A job's `if:` as GitHub's server evaluates it once the run is cancelled: cancelled() and
+    always() are true, success() and failure() false; no status function means success()."""
+    text = "" if condition is None else str(condition)
+    inner = text.strip()
+    if inner.startswith("${{") and inner.endswith("}}"):
+        inner = inner[3:-2].strip()
+    if not inner:
+        inner = "success()"
+    elif not _STATUS_CALL.search(inner):
+        inner = f"success() && ({inner})"
+    return "${{ " + _STATUS_CALL.sub(lambda m: _STATUS_IN_CANCELLED_RUN[m.group(1)], inner) + " }}"
 
 
 def replay_downstream(
@@ -905,9 +919,9 @@ def replay_downstream(
             job["if"] = _if_in_cancelled_run(job.get("if"))
         simulated.append(
             "the run was cancelled (a newer push, through concurrency): act cannot cancel a run, so the "
-            "replayed jobs' if: conditions are evaluated as GitHub's server does then (cancelled() and "
-            "always() true, success() and failure() false); a job whose condition is false never "
-            "starts, which GitHub reports as cancelled"
+            "replayed jobs' if: conditions are rewritten as GitHub's server evaluates them then "
+            "(cancelled() -> always(), success() and failure() -> !always(); no status function means "
+            "success()); a job whose condition is false never starts, which GitHub reports as cancelled"
         )
     for job_id, result in (results or {}).items():
         if result == "cancelled":
@@ -934,6 +948,7 @@ def replay_downstream(
     again = rehearse(project, first.event, workflow=".github/workflows/rehearsal-replay.yml", **kwargs)
     again.replayed = {k: v["__result"] for k, v in upstream.items()}
     again.simulated = simulated
+    again.cancelled_run = cancelled_run
     return again
 
 
