@@ -122,10 +122,86 @@ def test_no_expression_is_expanded_inside_a_shell_script(project: Project) -> No
                 )
 
 
+SECRET = re.compile(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)")
+# `secrets.X != ''` (or ==, joined by &&/||) gives "true" or "false", never the value itself.
+PRESENCE_TEST = re.compile(
+    r"\$\{\{\s*secrets\.\w+\s*[!=]=\s*''(?:\s*(?:&&|\|\|)\s*secrets\.\w+\s*[!=]=\s*'')*\s*\}\}"
+)
+
+
+def secrets_in(value: Any) -> set[str]:
+    """Names of the secrets (other than GITHUB_TOKEN) an expression anywhere in value reads."""
+    return {name for name in SECRET.findall(json.dumps(value)) if name != "GITHUB_TOKEN"}
+
+
+def test_no_secret_shares_a_job_with_code_from_the_branch(project: Project) -> None:
+    """A job that reads a secret runs no `run:` step, local action or checkout before its last
+    use of it: only SHA-pinned remote actions, so nothing a pull request's branch brings (its
+    scripts, its tests, the dependencies they import) can read or tamper with the secret. Jobs
+    bound to an environment are guarded by the environment's deployment-branch rules instead."""
+    offenders = []
+    for name, workflow in workflows(project).items():
+        for job_id, job in workflow["jobs"].items():
+            if "environment" in job or "steps" not in job:
+                continue  # a reusable-workflow call is checked in the workflow it calls
+            outside_steps = {key: value for key, value in job.items() if key != "steps"}
+            if not secrets_in(job):
+                continue
+            exposed = [
+                str(value)
+                for value in (outside_steps.get("env") or {}).values()
+                if secrets_in(value) and not PRESENCE_TEST.fullmatch(str(value).strip())
+            ]
+            other = {key: value for key, value in outside_steps.items() if key != "env"}
+            if exposed or secrets_in(other):
+                offenders.append(f"{name}:{job_id}: a job-level secret reaches every step")
+                continue
+            steps = job["steps"]
+            last = max(index for index, step in enumerate(steps) if secrets_in(step))
+            for step in steps[: last + 1]:
+                uses = str(step.get("uses", ""))
+                label = step.get("name") or uses or str(step.get("run", ""))[:40]
+                if "run" in step:
+                    offenders.append(f"{name}:{job_id}: runs `{label}` before its last secret")
+                elif uses.startswith("./"):
+                    offenders.append(f"{name}:{job_id}: runs local action {uses} before its last secret")
+                elif uses.startswith("actions/checkout@"):
+                    offenders.append(f"{name}:{job_id}: checks out the branch before its last secret")
+                elif not re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses):
+                    offenders.append(f"{name}:{job_id}: {uses} is not a SHA-pinned remote action")
+    assert offenders == []
+
+
+def test_the_coverage_upload_runs_no_code_from_the_branch(project: Project) -> None:
+    """The job that can mint an OIDC token for Codecov runs only pinned actions."""
+    job = project.yaml(".github/workflows/ci.yml")["jobs"]["coverage"]
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert "environment" not in job
+    assert [step["uses"].split("@")[0] for step in job["steps"]] == [
+        "actions/checkout",
+        "actions/download-artifact",
+        "codecov/codecov-action",
+    ]
+    upload = job["steps"][-1]["with"]
+    assert upload["use_oidc"] is True
+    assert "token" not in upload
+    assert upload["plugins"] == "noop"  # the CLI's report generators would run coverage tools
+    assert upload["fail_ci_if_error"] is False
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", upload["version"])  # the CLI, pinned
+    # Whether the project uploads at all is decided by codecov.yml, read by ci_plan.py.
+    assert "needs.plan.outputs.codecov == 'true'" in job["if"]
+    tests = project.yaml(".github/workflows/tests.yml")
+    assert "secrets" not in tests[True]["workflow_call"]
+
+
 def test_the_gate_needs_every_other_ci_job(project: Project) -> None:
     jobs = project.yaml(".github/workflows/ci.yml")["jobs"]
     gate = jobs["ci-passed"]
-    assert gate["if"] == "always()"
+    # Runs after failures, but is cancelled with a cancelled (superseded) run.
+    assert gate["if"] == "${{ !cancelled() }}"
+    # Codecov is not a merge gate: its job may fail or be skipped.
+    (step,) = gate["steps"]
+    assert step["with"]["allowed-failures"] == step["with"]["allowed-skips"] == "coverage"
     expected = {
         job_id
         for job_id, job in jobs.items()
@@ -175,6 +251,7 @@ def test_pull_requests_get_the_lean_matrix(project: Project) -> None:
     assert lean["os"] == systems[:1]
     assert full["require-changelog"] is project.answers["require_changelog"]
     assert full["notify"] == json.loads(project.answers["__notify_json"])
+    assert full["codecov"] is project.answers["codecov"]
 
 
 def test_optional_workflows_follow_the_options(project: Project) -> None:

@@ -66,6 +66,58 @@ SUBSTITUTIONS = (
     "zizmor -> offline audits only (ZIZMOR_OFFLINE=true; github.token is a worthless placeholder)",
     "pre-commit hook repositories -> local shim mirrors (tests/support/precommit_mirrors.py)",
 )
+
+
+@dataclass(frozen=True)
+class Scanner:
+    """A network scanner or service a workflow calls, and where its verdict comes from here."""
+
+    name: str
+    verdict: str
+    action: str | None = None  # a stand-in: ran when it left a record
+    step: str | None = None  # a real tool: ran when a step whose name contains this ran
+
+
+SCANNERS = (
+    Scanner(
+        "uv audit",
+        "real uv; its verdict comes from the local OSV stand-in, which knows no advisory "
+        "unless the test gives it one",
+        step="Audit the locked dependencies",
+    ),
+    Scanner(
+        "uv audit (security.yml)",
+        "real uv; its verdict comes from the local OSV stand-in, which knows no advisory "
+        "unless the test gives it one",
+        step="uv audit --locked",
+    ),
+    Scanner(
+        "zizmor",
+        "real zizmor, offline audits only: the online ones (impostor commits, known-vulnerable "
+        "actions) do not run",
+        step="Audit the workflows with zizmor",
+    ),
+    Scanner(
+        "CodeQL",
+        "stand-in, records only: nothing is analysed, its verdict is always success",
+        action="github/codeql-action/init",
+    ),
+    Scanner(
+        "dependency review",
+        "stand-in, records only: no dependency graph is consulted, its verdict is always success",
+        action="actions/dependency-review-action",
+    ),
+    Scanner(
+        "TruffleHog",
+        "stand-in, records only: the history is not scanned, its verdict is always success",
+        action="trufflesecurity/trufflehog",
+    ),
+    Scanner(
+        "Codecov",
+        "stand-in: checks that the coverage reports exist, then records only (no upload, no OIDC token)",
+        action="codecov/codecov-action",
+    ),
+)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _USES = re.compile(r"^\s*-?\s*uses:\s*['\"]?([^'\"#\s]+)", re.MULTILINE)
 
@@ -282,6 +334,12 @@ class Rehearsal:
     overrides: dict[str, Any] = field(default_factory=dict)
     job_filter: str | None = None
     replayed: dict[str, str] = field(default_factory=dict)
+    # What this run simulates that act cannot do, one sentence each (shown by report()).
+    simulated: list[str] = field(default_factory=list)
+    # A replay of a cancelled run (replay_downstream(cancelled_run=True)).
+    cancelled_run: bool = False
+    # (package, version) pairs `uv audit` asked the local OSV stand-in about.
+    osv_queries: list[tuple[str, str]] = field(default_factory=list)
 
     # -- looking up jobs
     def matching(self, name: str) -> list[Job]:
@@ -339,6 +397,18 @@ class Rehearsal:
     def artifacts(self) -> Path:
         return self.run_dir / "artifacts"
 
+    def scanners(self) -> list[tuple[Scanner, bool]]:
+        """Every known scanner, and whether it ran in this rehearsal."""
+        steps = {" ".join(str(e.get("step", "")).split()) for e in self.entries if e.get("step")}
+        found = []
+        for scanner in SCANNERS:
+            if scanner.action is not None:
+                ran = bool(self.records(scanner.action))
+            else:
+                ran = any(scanner.step and scanner.step in step for step in steps)
+            found.append((scanner, ran))
+        return found
+
     def report(self, label: str = "") -> str:
         """One paragraph for the test output: wall time, executed vs skipped, and filters."""
         counts = ", ".join(f"{n} {r}" for r, n in sorted(self.counts().items()))
@@ -349,6 +419,10 @@ class Rehearsal:
         lines += [f"    {name}: {result}" for name, result in self.summary().items()]
         lines += [f"    not run here: {reason}" for reason in self.filtered]
         lines += [f"    offline stand-in: {note}" for note in SUBSTITUTIONS]
+        lines += [f"    scanner {s.name}: {s.verdict}" for s, ran in self.scanners() if ran]
+        if self.osv_queries:
+            lines.append(f"    local OSV stand-in answered for {len(self.osv_queries)} package version(s)")
+        lines += [f"    simulated: {note}" for note in self.simulated]
         return "\n".join(lines)
 
 
@@ -495,13 +569,15 @@ def rehearse(
     timeout: float = 900,
     repository: str | None = None,
     keep_workspaces: bool = False,
+    actor: str | None = None,
 ) -> Rehearsal:
     """Run `workflow` (a file name under .github/workflows or a path) of `project` for `event`.
 
     `project` must be a private copy (Project.copy_to): it is turned into a git repository and
     committed when it is not one yet. `matrix` restricts matrix keys to the given value(s)
-    (the os key is always restricted to ubuntu-latest). Never raises on a failing workflow:
-    inspect the returned Rehearsal.
+    (the os key is always restricted to ubuntu-latest). `actor` is github.actor (act's
+    --actor); the event payload's own fields, such as pull_request.user.login, come from
+    `event_payload`. Never raises on a failing workflow: inspect the returned Rehearsal.
     """
     project = Path(project)
     prepare_repository(project, repository)
@@ -597,6 +673,8 @@ def rehearse(
     ]
     if job:
         command += ["--job", job]
+    if actor:
+        command += ["--actor", actor]
     for key, value in run_env.items():
         command += ["--env", f"{key}={value}"]
     for key, value in secrets.items():
@@ -657,6 +735,7 @@ def rehearse(
         command=command,
         overrides=dict(event_payload or {}),
         job_filter=job,
+        osv_queries=list(osv.queried),
     )
 
 
@@ -719,6 +798,10 @@ def not_executed(rehearsal: Rehearsal) -> list[str]:
             where = f"{job['caller']}/{job['id']}" if job["caller"] else job["id"]
             if rehearsal.job_filter and rehearsal.job_filter not in (job["id"], job["caller"]):
                 why = f"not selected: act --job {rehearsal.job_filter} runs that job and its needs only"
+            elif job["caller"] is None and rehearsal.replayed.get(job["id"]) == "skipped":
+                why = "a replayed upstream job whose recorded result is skipped"
+            elif rehearsal.cancelled_run and job["if"]:
+                why = f"cancelled with the run (simulated), if: {' '.join(job['if'].split())}"
             elif job["if"] and "always()" not in job["if"]:
                 why = f"if: {' '.join(job['if'].split())}"
             elif rehearsal.returncode != 0:
@@ -729,9 +812,37 @@ def not_executed(rehearsal: Rehearsal) -> list[str]:
     return missing
 
 
+# How GitHub's server sees the status functions once a run is cancelled. Written with always()
+# rather than true/false: a condition without any status function gets an implicit success().
+_STATUS_IN_CANCELLED_RUN = {
+    "always": "always()",
+    "cancelled": "always()",
+    "success": "!always()",
+    "failure": "!always()",
+}
+_STATUS_CALL = re.compile(r"\b(always|cancelled|success|failure)\(\s*\)")
+
+
+def _if_in_cancelled_run(condition: Any) -> str:
+    """A job's `if:` as GitHub's server evaluates it once the run is cancelled: cancelled() and
+    always() are true, success() and failure() false; no status function means success()."""
+    text = "" if condition is None else str(condition)
+    inner = text.strip()
+    if inner.startswith("${{") and inner.endswith("}}"):
+        inner = inner[3:-2].strip()
+    if not inner:
+        inner = "success()"
+    elif not _STATUS_CALL.search(inner):
+        inner = f"success() && ({inner})"
+    return "${{ " + _STATUS_CALL.sub(lambda m: _STATUS_IN_CANCELLED_RUN[m.group(1)], inner) + " }}"
+
+
 def replay_downstream(
     first: Rehearsal,
     jobs: Iterable[str],
+    *,
+    results: Mapping[str, str] | None = None,
+    cancelled_run: bool = False,
     **kwargs: Any,
 ) -> Rehearsal:
     """Run the `jobs` of first.workflow (verbatim) against the upstream results of `first`.
@@ -743,6 +854,15 @@ def replay_downstream(
     (and the outputs) `first` recorded, is committed as .github/workflows/rehearsal-replay.yml
     in the private copy and rehearsed with the same event. The called workflows, scripts and
     stand-ins the replayed jobs use are the project's own.
+
+    `results` sets upstream jobs' results instead of `first`'s (for jobs `first` did not run,
+    say with act --job). act 0.2.89 has no "cancelled" job result, so an upstream job given
+    "cancelled" ends as a failure, and the returned Rehearsal says so in `simulated`.
+    `cancelled_run` replays what GitHub does to pending jobs when a run is cancelled (by a newer
+    push, through `concurrency`): it re-evaluates each job's `if:` with cancelled() and always()
+    true, success() and failure() false, and cancels the jobs whose condition is now false. act
+    cannot cancel a run, so those conditions are rewritten that way in the replayed copies (their
+    only change); a job that stays false never starts, which is what GitHub reports as cancelled.
     """
     project = first.project
     source = load_yaml(project / first.workflow)
@@ -757,16 +877,18 @@ def replay_downstream(
             for label, j in first.jobs.items()
             if pattern.fullmatch(label.split("/", 1)[0]) or pattern.fullmatch(label.split("/", 1)[-1])
         ]
-        results = {leg.result for leg in legs}
+        seen = {leg.result for leg in legs}
         result = (
             "failure"
-            if "failure" in results
+            if "failure" in seen
             else "success"
-            if results == {"success"}
+            if seen == {"success"}
             else "skipped"
-            if not results
+            if not seen
             else "failure"
         )
+        if results and job_id in results:
+            result = results[job_id]
         declared = set(job.get("outputs") or {}) if "steps" in job else set()
         outputs = {
             str(e["name"]): str(e.get("arg", ""))
@@ -784,17 +906,36 @@ def replay_downstream(
             stub["outputs"] = {k: f"${{{{ steps.replay.outputs.{k} }}}}" for k in outputs}
             lines = "\n".join(f"{k}={v}" for k, v in outputs.items())
             script = f"cat >> \"$GITHUB_OUTPUT\" <<'REPLAY_EOF'\n{lines}\nREPLAY_EOF\n"
-        script += f"echo 'replaying {job_id}: {result}'\n" + ("exit 1\n" if result == "failure" else "")
+        script += f"echo 'replaying {job_id}: {result}'\n" + (
+            "exit 1\n" if result in {"failure", "cancelled"} else ""
+        )
         stub["steps"] = [{"id": "replay", "run": script}]
         upstream[job_id] = stub
         upstream[job_id]["__result"] = result
+    downstream = {job_id: dict(source["jobs"][job_id]) for job_id in wanted}
+    simulated = []
+    if cancelled_run:
+        for job in downstream.values():
+            job["if"] = _if_in_cancelled_run(job.get("if"))
+        simulated.append(
+            "the run was cancelled (a newer push, through concurrency): act cannot cancel a run, so the "
+            "replayed jobs' if: conditions are rewritten as GitHub's server evaluates them then "
+            "(cancelled() -> always(), success() and failure() -> !always(); no status function means "
+            "success()); a job whose condition is false never starts, which GitHub reports as cancelled"
+        )
+    for job_id, result in (results or {}).items():
+        if result == "cancelled":
+            simulated.append(
+                f"upstream {job_id} = cancelled: act 0.2.89 has no cancelled job result, so its stub "
+                "fails; a replayed job that still runs sees 'failure' for it"
+            )
     replay = {
         "name": source.get("name", "CI"),
         "on": source.get(True, source.get("on")),
         "permissions": {},
         "jobs": {
             **{k: {kk: vv for kk, vv in v.items() if kk != "__result"} for k, v in upstream.items()},
-            **{job_id: source["jobs"][job_id] for job_id in wanted},
+            **downstream,
         },
     }
     target = project / ".github" / "workflows" / "rehearsal-replay.yml"
@@ -806,6 +947,8 @@ def replay_downstream(
     kwargs.setdefault("event_payload", first.overrides)
     again = rehearse(project, first.event, workflow=".github/workflows/rehearsal-replay.yml", **kwargs)
     again.replayed = {k: v["__result"] for k, v in upstream.items()}
+    again.simulated = simulated
+    again.cancelled_run = cancelled_run
     return again
 
 
@@ -883,10 +1026,12 @@ def load_yaml(path: Path) -> Any:
 
 
 __all__ = [
+    "SCANNERS",
     "Job",
     "MissingStandIn",
     "Rehearsal",
     "RehearsalError",
+    "Scanner",
     "UnknownInput",
     "check_inputs",
     "commit_all",

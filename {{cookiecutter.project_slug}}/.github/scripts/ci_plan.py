@@ -2,9 +2,11 @@
 
 Python versions come from the ``Programming Language :: Python :: 3.X`` classifiers;
 operating systems, the changelog rule and notification channels from
-``[tool.pipeline]``. Pull requests get the lean matrix (first operating system; oldest
-and newest Python) to keep them cheap; every other event gets the full one. Results
-go to ``$GITHUB_OUTPUT`` (or stdout) as JSON for ``fromJSON``.
+``[tool.pipeline]``; whether coverage goes to Codecov from the presence of
+``codecov.yml`` (add or remove that file to switch the upload). Pull requests get the
+lean matrix (first operating system; oldest and newest Python) to keep them cheap;
+every other event gets the full one. Results go to ``$GITHUB_OUTPUT`` (or stdout) as
+JSON for ``fromJSON``.
 
 Usage: python .github/scripts/ci_plan.py [--event NAME] [--pyproject PATH]
 """
@@ -45,7 +47,9 @@ def python_versions(project: dict[str, Any]) -> list[str]:
     return [f"{major}.{minor}" for major, minor in found]
 
 
-def plan(pyproject: dict[str, Any], event: str) -> dict[str, Any]:
+def plan(
+    pyproject: dict[str, Any], event: str, *, codecov: bool = False
+) -> dict[str, Any]:
     pythons = python_versions(pyproject.get("project", {}))
     settings = pyproject.get("tool", {}).get("pipeline", {})
     systems = settings.get("test-os", ["ubuntu-latest"])
@@ -64,6 +68,7 @@ def plan(pyproject: dict[str, Any], event: str) -> dict[str, Any]:
         "os": systems,
         "require-changelog": bool(settings.get("require-changelog", False)),
         "notify": channels,
+        "codecov": codecov,
     }
 
 
@@ -74,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         pyproject = tomllib.loads(args.pyproject.read_text(encoding="utf-8"))
-        outputs = plan(pyproject, args.event)
+        codecov = (args.pyproject.parent / "codecov.yml").is_file()
+        outputs = plan(pyproject, args.event, codecov=codecov)
     except (OSError, tomllib.TOMLDecodeError, PlanError) as error:
         print(f"ci_plan: error: {args.pyproject}: {error}", file=sys.stderr)
         return 1

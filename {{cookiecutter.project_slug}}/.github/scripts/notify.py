@@ -1,14 +1,18 @@
 """Write the pipeline's notification messages and decide which channels send them.
 
-Reads the caller's ``toJSON(needs)`` from $RESULTS, the enabled channels from
+Reads the caller's ``toJSON(needs)`` from $RESULTS and the enabled channels from
 $CHANNELS (when it is empty, because the plan job failed, from pyproject.toml's
-``[tool.pipeline] notify``) and whether each channel's secret is set from $HAS_SLACK /
-$HAS_EMAIL; everything else comes from the standard GitHub Actions variables. Writes
-``slack.json`` (a Block Kit payload) and ``email.txt`` to --out-dir, and ``slack``,
-``email`` and ``subject`` to $GITHUB_OUTPUT.
+``[tool.pipeline] notify``); everything else comes from the standard GitHub Actions
+variables. Writes ``slack.json`` (a Block Kit payload) and ``email.txt`` to
+--out-dir, and to $GITHUB_OUTPUT: ``slack`` and ``email`` (whether each channel has
+news), ``subject``, ``slack-payload`` (the payload as one line of JSON) and
+``email-body`` (the body as a JSON string). notify.yml runs this without any secret;
+a separate job sends the outputs, and skips a channel whose secret is unset.
 
-Slack hears about every failure and every finished push to main (ci.yml runs on pushes
-to main only); email only about failures.
+Slack hears about every failure and every finished push to main (ci.yml runs on
+pushes to main only); email only about failures. A cancelled run (a newer push
+superseded it, or someone stopped it) is news to nobody: when a stage was cancelled
+and none failed, nothing is sent.
 Values from the event are only ever written into files and outputs, never into a shell.
 """
 
@@ -24,7 +28,8 @@ from typing import Any
 
 import step_outputs
 
-FAILED = frozenset({"failure", "cancelled"})
+FAILED = frozenset({"failure"})
+CANCELLED = frozenset({"cancelled"})
 ICONS = {"success": "✅", "failure": "❌", "cancelled": "⏹️", "skipped": "⏭️"}
 CHANNELS = ("slack", "email")
 # Successes are only news for the branch everyone builds on.
@@ -75,7 +80,12 @@ def mrkdwn(text: str) -> str:
 
 
 def overall(results: dict[str, str]) -> str:
-    return "failure" if FAILED.intersection(results.values()) else "success"
+    """failure beats cancelled: a run that failed, then was cancelled, still failed."""
+    if FAILED.intersection(results.values()):
+        return "failure"
+    if CANCELLED.intersection(results.values()):
+        return "cancelled"
+    return "success"
 
 
 def context(env: dict[str, str]) -> dict[str, str]:
@@ -151,22 +161,16 @@ def email_text(results: dict[str, str], ctx: dict[str, str]) -> tuple[str, str]:
 def decide(
     channels: list[str], results: dict[str, str], env: dict[str, str]
 ) -> dict[str, bool]:
-    failed = overall(results) == "failure"
-    quiet = not failed and env.get("GITHUB_EVENT_NAME") not in LOUD_SUCCESS_EVENTS
-    wanted = {
-        "slack": "slack" in channels and not quiet,
+    """Which channels have news (whether their secrets are set is for the sender)."""
+    status = overall(results)
+    failed = status == "failure"
+    loud_success = (
+        status == "success" and env.get("GITHUB_EVENT_NAME") in LOUD_SUCCESS_EVENTS
+    )
+    return {
+        "slack": "slack" in channels and (failed or loud_success),
         "email": "email" in channels and failed,
     }
-    configured = {
-        "slack": env.get("HAS_SLACK") == "true",
-        "email": env.get("HAS_EMAIL") == "true",
-    }
-    for channel, want in wanted.items():
-        if want and not configured[channel]:
-            print(
-                f"::notice::{channel} notifications are on but not configured; skipped"
-            )
-    return {channel: wanted[channel] and configured[channel] for channel in wanted}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,7 +192,16 @@ def main(argv: list[str] | None = None) -> int:
     (args.out_dir / "slack.json").write_text(slack, encoding="utf-8")
     (args.out_dir / "email.txt").write_text(body, encoding="utf-8")
     outputs = {channel: str(on).lower() for channel, on in send.items()}
-    step_outputs.write(outputs | {"subject": subject})
+    step_outputs.write(
+        outputs
+        | {
+            "subject": subject,
+            "slack-payload": json.dumps(
+                slack_payload(results, ctx), ensure_ascii=False, separators=(",", ":")
+            ),
+            "email-body": json.dumps(body, ensure_ascii=False),
+        }
+    )
     return 0
 
 

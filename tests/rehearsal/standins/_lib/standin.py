@@ -355,7 +355,9 @@ def cache() -> int:
 
 def codecov() -> int:
     args = inputs()
-    files = lines_of(args.get("files", "")) or [str(p) for p in Path().rglob("coverage.xml")]
+    # Explicit files, else the reports the CLI's search would find under `directory`.
+    root = Path(args.get("directory") or ".")
+    files = lines_of(args.get("files", "")) or sorted(str(p) for p in root.rglob("coverage*.xml"))
     missing = [f for f in files if not Path(f).is_file()]
     record(
         "codecov/codecov-action",
@@ -367,7 +369,7 @@ def codecov() -> int:
             return fail(message)
         print(f"::warning::stand-in codecov: {message}")
         return 0
-    print(f"stand-in codecov: would upload {', '.join(files)} (flags {args.get('flags')})")
+    print(f"stand-in codecov: would upload {', '.join(files)} (flags {args.get('flags')}); records only")
     return 0
 
 
