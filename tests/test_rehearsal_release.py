@@ -292,6 +292,10 @@ def test_tag_release_publishes_staging_then_production(bake: Bake, tmp_path: Pat
     assert_released(rehearsal, project, "0.1.0", dist)
     (release_record,) = rehearsal.records(GH)
     assert release_record["prerelease"] is False
+    # The output says which stand-ins only record what they were asked to do.
+    report = rehearsal.report()
+    assert f"stand-in {ATTEST}: records the subjects and their digests only" in report
+    assert "stand-in cli/cli: `gh release create` records the release only" in report
 
 
 def test_tag_not_matching_the_version_publishes_nothing(bake: Bake, tmp_path: Path, indexes: Indexes) -> None:

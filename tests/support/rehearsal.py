@@ -118,6 +118,16 @@ SCANNERS = (
         action="codecov/codecov-action",
     ),
 )
+# What the other stand-ins really do, for the report of every rehearsal that used one.
+STAND_IN_NOTES = {
+    "actions/attest-build-provenance": "records the subjects and their digests only: nothing is signed or stored",
+    "cli/cli": "`gh release create` records the release only: no GitHub release is made",
+    "peter-evans/create-pull-request": "commits and pushes the branch to the rehearsal repository; "
+    "the pull request is recorded only",
+    "pypa/gh-action-pypi-publish": "uploads with twine to a local pypiserver; no OIDC exchange "
+    "(the index takes any credentials); skip-existing is emulated (twine allows it for PyPI only)",
+    "actions/cache": "records the key only: nothing is cached or restored",
+}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _USES = re.compile(r"^\s*-?\s*uses:\s*['\"]?([^'\"#\s]+)", re.MULTILINE)
 
@@ -420,6 +430,9 @@ class Rehearsal:
         lines += [f"    not run here: {reason}" for reason in self.filtered]
         lines += [f"    offline stand-in: {note}" for note in SUBSTITUTIONS]
         lines += [f"    scanner {s.name}: {s.verdict}" for s, ran in self.scanners() if ran]
+        lines += [
+            f"    stand-in {action}: {note}" for action, note in STAND_IN_NOTES.items() if self.records(action)
+        ]
         if self.osv_queries:
             lines.append(f"    local OSV stand-in answered for {len(self.osv_queries)} package version(s)")
         lines += [f"    simulated: {note}" for note in self.simulated]
@@ -1027,6 +1040,7 @@ def load_yaml(path: Path) -> Any:
 
 __all__ = [
     "SCANNERS",
+    "STAND_IN_NOTES",
     "Job",
     "MissingStandIn",
     "Rehearsal",
