@@ -120,7 +120,8 @@ SCANNERS = (
 )
 # What the other stand-ins really do, for the report of every rehearsal that used one.
 STAND_IN_NOTES = {
-    "actions/attest-build-provenance": "records the subjects and their digests only: nothing is signed or stored",
+    "actions/attest-build-provenance": "records the subjects and their digests only: "
+    "nothing is signed or stored",
     "cli/cli": "`gh release create` records the release only: no GitHub release is made",
     "peter-evans/create-pull-request": "commits and pushes the branch to the rehearsal repository; "
     "the pull request is recorded only",
@@ -430,9 +431,8 @@ class Rehearsal:
         lines += [f"    not run here: {reason}" for reason in self.filtered]
         lines += [f"    offline stand-in: {note}" for note in SUBSTITUTIONS]
         lines += [f"    scanner {s.name}: {s.verdict}" for s, ran in self.scanners() if ran]
-        lines += [
-            f"    stand-in {action}: {note}" for action, note in STAND_IN_NOTES.items() if self.records(action)
-        ]
+        used = [(action, note) for action, note in STAND_IN_NOTES.items() if self.records(action)]
+        lines += [f"    stand-in {action}: {note}" for action, note in used]
         if self.osv_queries:
             lines.append(f"    local OSV stand-in answered for {len(self.osv_queries)} package version(s)")
         lines += [f"    simulated: {note}" for note in self.simulated]
