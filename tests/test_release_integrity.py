@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import Bake, Project
 
 SCRIPT = Path(".github/scripts/release_ref.py")
@@ -248,3 +249,73 @@ def test_release_jobs_share_the_commit_not_the_tag_name(bake: Bake, answers: dic
     check_steps = release["jobs"]["check"]["steps"]
     assert check_steps[0]["with"]["fetch-depth"] == 0
     assert any(".github/scripts/release_ref.py" in str(step.get("run", "")) for step in check_steps)
+
+
+STATUS_FUNCTION = re.compile(r"\b(always|cancelled|success|failure)\(\)")
+
+
+def ancestors(jobs: dict[str, Any], job_id: str) -> set[str]:
+    found: set[str] = set()
+    pending = [job_id]
+    while pending:
+        needs = jobs[pending.pop()].get("needs") or []
+        for need in [needs] if isinstance(needs, str) else needs:
+            if need not in found:
+                found.add(need)
+                pending.append(need)
+    return found
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("answers", PUBLISHING)
+def test_jobs_after_a_conditional_job_name_their_status_check(bake: Bake, answers: dict[str, Any]) -> None:
+    """GitHub's implicit `success()` skips a job when *any* job before it was skipped, not only
+    the ones it needs directly: on a private repository the skipped attestation would silently
+    skip the PyPI upload while the GitHub release still ran. So every job downstream of a job
+    that can skip itself says, with a status function, when it runs."""
+    problems = []
+    for path in sorted((bake(**answers).path / ".github" / "workflows").glob("*.yml")):
+        jobs = yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"]
+        conditional = {job_id for job_id, job in jobs.items() if "if" in job}
+        for job_id, job in jobs.items():
+            skippable = ancestors(jobs, job_id) & conditional
+            if skippable and not STATUS_FUNCTION.search(str(job.get("if", ""))):
+                problems.append(
+                    f"{path.name}:{job_id} runs after {sorted(skippable)} with no status function"
+                )
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.render
+@pytest.mark.parametrize(
+    ("url", "has_token", "accepted"),
+    [
+        pytest.param("https://pypi.example.com/", "true", True, id="https"),
+        pytest.param("http://127.0.0.1:8080/", "true", True, id="loopback"),
+        pytest.param("http://pypi.example.com/", "true", False, id="plain-http"),
+        pytest.param("http://127.0.0.1.example.com/", "true", False, id="loopback-lookalike"),
+        pytest.param("", "true", False, id="unset-url"),
+        pytest.param("https://pypi.example.com/", "false", False, id="no-token"),
+    ],
+)
+def test_private_index_guard_keeps_the_token_off_pypi_and_plain_http(
+    bake: Bake, tmp_path: Path, url: str, has_token: str, accepted: bool
+) -> None:
+    """The private-index upload action defaults to PyPI and sends the token wherever the URL
+    points: the guard step before it (run here as baked) stops an unset or clear-text URL."""
+    publish = bake(publish="private-index").yaml(".github/workflows/release.yml")["jobs"]["publish"]
+    (guard,) = [step for step in publish["steps"] if step.get("name") == "Check that the index is configured"]
+    assert publish["steps"].index(guard) == 0
+
+    done = subprocess.run(
+        ["bash", "-e", "-c", guard["run"]],
+        env={"PATH": os.environ["PATH"], "INDEX_URL": url, "HAS_TOKEN": has_token},
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+
+    assert (done.returncode == 0) is accepted, done.stdout + done.stderr
+    if not accepted:
+        assert done.stdout.startswith("::error::")
