@@ -30,11 +30,18 @@ pytestmark = pytest.mark.scripts
 
 SCRIPT = Path(".github/scripts/setup_repository.py")
 # Variables the script reads; the developer's or CI's own values must not leak in.
-SCRIPT_ENV = ("GH_TOKEN", "GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_ACTOR")
+SCRIPT_ENV = (
+    "GH_TOKEN",
+    "GITHUB_TOKEN",
+    "GITHUB_REPOSITORY",
+    "GITHUB_API_URL",
+    "GITHUB_ACTOR",
+    "GITHUB_TRIGGERING_ACTOR",
+)
 
 # The script's documented exit codes.
 API, USAGE, AUTH, FORBIDDEN, NOT_FOUND, INVALID, UNAVAILABLE = 1, 2, 3, 4, 5, 6, 7
-PLAN, OTHER_HOST, DATA = 8, 9, 10
+PLAN, OTHER_HOST, DATA, NOT_ADMIN = 8, 9, 10, 11
 
 RULESETS = "repos/get-repo-rulesets"
 CREATE = "repos/create-repo-ruleset"
@@ -44,6 +51,7 @@ PUT_ENVIRONMENT = "repos/create-or-update-environment"
 CREATE_POLICY = "repos/create-deployment-branch-policy"
 DELETE_POLICY = "repos/delete-deployment-branch-policy"
 WORKFLOW_PERMISSIONS = "actions/set-github-actions-default-workflow-permissions-repository"
+PERMISSION = "repos/get-collaborator-permission-level"
 
 BRANCH_RULESET = "protect-default-branch"
 TAG_RULESET = "protect-release-tags"
@@ -386,11 +394,80 @@ def test_gh_token_wins_over_github_token(run: Run, github: FakeGitHub) -> None:
 
 
 def test_reviewer_options_replace_the_actor(run: Run, github: FakeGitHub) -> None:
+    demo(github).roles["hubot"] = "admin"
+
     result = run("--reviewer", "hubot", "--reviewer", "octocat")
 
     assert result.returncode == 0, result.stderr
     expected = [{"type": "User", "id": github.users[login]} for login in ("hubot", "octocat")]
     assert demo(github).environments["pypi"].settings["reviewers"] == expected
+    checked = [call.path.rsplit("/", 2)[1] for call in github.calls_to(PERMISSION)]
+    assert checked == ["hubot", "octocat"]
+
+
+@pytest.mark.parametrize("role", ["maintain", "write", "triage", "read", None])
+def test_a_reviewer_who_is_no_admin_is_refused_before_any_write(
+    run: Run, github: FakeGitHub, role: str | None
+) -> None:
+    """Approving a collaborator's setup run must not make them the gatekeeper."""
+    if role is not None:
+        demo(github).roles["hubot"] = role
+
+    result = run("--reviewer", "octocat", "--reviewer", "hubot")
+
+    base = {"maintain": "write", "triage": "read", None: "none"}.get(role, role)
+    fails_cleanly(result, NOT_ADMIN, "refusing to apply", "'hubot'", f"{base!r} permission", "admin")
+    assert github.writes() == []
+    assert demo(github).environments == {}
+    assert demo(github).rulesets == []
+
+
+def test_the_triggering_actor_is_the_default_reviewer(run: Run, github: FakeGitHub) -> None:
+    """A re-run: GITHUB_ACTOR stays the first attempt's starter, who is no admin."""
+    demo(github).roles["hubot"] = "write"
+
+    result = run(env={"GITHUB_ACTOR": "hubot", "GITHUB_TRIGGERING_ACTOR": "octocat"})
+
+    assert result.returncode == 0, result.stderr
+    octocat = [{"type": "User", "id": github.users["octocat"]}]
+    assert demo(github).environments["repository-admin"].settings["reviewers"] == octocat
+
+
+def test_a_collaborator_who_triggers_the_run_is_refused(run: Run, github: FakeGitHub) -> None:
+    demo(github).roles["hubot"] = "write"
+
+    result = run(env={"GITHUB_ACTOR": "octocat", "GITHUB_TRIGGERING_ACTOR": "hubot"})
+
+    fails_cleanly(result, NOT_ADMIN, "'hubot'", "'write' permission")
+    assert github.writes() == []
+
+
+def test_a_dry_run_with_a_token_refuses_a_reviewer_who_is_no_admin(run: Run, github: FakeGitHub) -> None:
+    """The plan predicts the real run: the same refusal, and still nothing written."""
+    demo(github).roles["hubot"] = "write"
+
+    result = run("--dry-run", "--reviewer", "hubot")
+
+    fails_cleanly(result, NOT_ADMIN, "'hubot'", "'write' permission")
+    assert github.writes() == []
+
+
+def test_a_dry_run_without_a_token_cannot_check_reviewers_and_leaves_them_out(
+    run: Run, github: FakeGitHub
+) -> None:
+    result = run("--dry-run", "--default-branch", "main", "--reviewer", "hubot", token=None)
+
+    assert result.returncode == 0, result.stderr
+    assert github.calls == []
+    plan = json.loads(result.stdout)
+    assert all("reviewers" not in (step["body"] or {}) for step in plan)
+    assert "reviewers left out" in result.stderr
+
+
+def test_the_setup_workflow_names_who_triggered_the_run(project: Project) -> None:
+    workflow = (project.path / ".github" / "workflows" / "repo-setup.yml").read_text(encoding="utf-8")
+    assert '--reviewer "$GITHUB_TRIGGERING_ACTOR"' in workflow
+    assert '"$GITHUB_ACTOR"' not in workflow
 
 
 def test_reviewers_are_needed_where_the_data_asks_for_them(run: Run, github: FakeGitHub) -> None:

@@ -13,7 +13,9 @@ script):
    its "deployment_branch_policies" name (policies not in the file are deleted), with
    the --reviewer users as required reviewers where "required_reviewers" is true.
    First, because an environment nobody restricted hands its secrets to a workflow
-   pushed on any branch.
+   pushed on any branch. Every --reviewer must be a repository admin: a required
+   reviewer approves the runs that read the admin token and publish releases, so the
+   script refuses (exit 11, before any write) to hand that to anyone less.
 2. .github/rulesets/*.json: repository rulesets in GitHub's import/export format,
    matched by "name" (PUT when it exists, POST when not). Where GitHub has no rulesets
    (403 from plans without them, 404 from old GitHub Enterprise Server), a branch
@@ -34,8 +36,9 @@ Options:
                          0: nobody can approve their own pull request). With 0, or
                          without a CODEOWNERS file, code-owner review is switched off,
                          and with 0 so is approval of the last push.
-    --reviewer LOGIN     a required reviewer for environments that ask for one;
-                         repeatable, up to 6 (default: $GITHUB_ACTOR when set)
+    --reviewer LOGIN     a required reviewer for environments that ask for one; must
+                         be a repository admin; repeatable, up to 6 (default:
+                         $GITHUB_TRIGGERING_ACTOR, else $GITHUB_ACTOR, when set)
     --mode MODE          auto (default): rulesets, or classic protection where GitHub
                          has none; ruleset: never fall back; classic: classic branch
                          protection instead of the branch rulesets
@@ -53,7 +56,9 @@ Environment:
                          scope (classic), and its user must be a repository admin. A
                          workflow's own GITHUB_TOKEN can never be granted that.
     GITHUB_REPOSITORY    default for --repo
-    GITHUB_ACTOR         default for --reviewer
+    GITHUB_TRIGGERING_ACTOR, GITHUB_ACTOR
+                         default for --reviewer: who started (or re-ran) this
+                         workflow run, else who started its first attempt
     GITHUB_API_URL       API root (default https://api.github.com; GitHub Enterprise
                          Server sets its own). Plain http is accepted for loopback only,
                          so the token never crosses a network in clear.
@@ -64,6 +69,8 @@ pagination link to anywhere else stops the script before anything is sent there.
 --dry-run never writes. With a token it reads what exists, so the plan says PUT or
 POST as a real run would. Without a token it sends no request at all (it then needs
 --default-branch), plans as if nothing existed yet, and leaves the reviewers out.
+With a token, a dry run checks the reviewers as a real run does: a reviewer who is not
+an admin ends it with exit 11.
 
 What is required, and what only warns: the default branch's protection (a ruleset or
 classic) and each environment's deployment restriction are required. Where GitHub's
@@ -86,6 +93,7 @@ Exit codes:
        warning lines say which; everything else was applied
     9  GitHub redirected or linked to another host; the token was not sent there
     10 a data file under .github/ is missing, not JSON, or not in the expected shape
+    11 a --reviewer is not a repository admin; nothing was written
 
 Standard library only, so it runs on any Python 3.11+ without an install step. (`gh api`
 could send the requests, but matching by name, syncing branch policies, the classic
@@ -130,6 +138,7 @@ EXIT_UNAVAILABLE = 7
 EXIT_PLAN = 8
 EXIT_OTHER_HOST = 9
 EXIT_DATA = 10
+EXIT_REVIEWER = 11
 
 # GitHub's rules: owners are letters, digits and "-"; repository names add "." and "_".
 REPO_PATTERN = re.compile(r"(?P<owner>[A-Za-z0-9-]+)/(?P<name>[A-Za-z0-9._-]+)")
@@ -507,7 +516,8 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Option
         action="append",
         default=[],
         metavar="LOGIN",
-        help="required reviewer for environments (default: $GITHUB_ACTOR)",
+        help="required reviewer for environments, a repository admin "
+        "(default: $GITHUB_TRIGGERING_ACTOR, else $GITHUB_ACTOR)",
     )
     parser.add_argument(
         "--mode", choices=("auto", "ruleset", "classic"), default="auto"
@@ -527,8 +537,11 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Option
         parser.error("--retries and --retry-wait must be >= 0, --timeout > 0")
     if options.default_branch is not None and not options.default_branch.strip():
         parser.error("--default-branch must not be empty")
-    if not options.reviewers and environ.get("GITHUB_ACTOR"):
-        options = Options(**{**vars(options), "reviewers": [environ["GITHUB_ACTOR"]]})
+    # Who started this attempt: on a re-run GITHUB_ACTOR stays whoever started the
+    # first one, who may not be the person now approving and running it.
+    actor = environ.get("GITHUB_TRIGGERING_ACTOR") or environ.get("GITHUB_ACTOR")
+    if not options.reviewers and actor:
+        options = Options(**{**vars(options), "reviewers": [actor]})
     for login in options.reviewers:
         if LOGIN_PATTERN.fullmatch(login) is None:
             parser.error(
@@ -741,8 +754,16 @@ def branch_path(repo: Repo, branch: str) -> str:
     return f"{repo.path}/branches/{urllib.parse.quote(branch, safe='/')}"
 
 
-def resolve_reviewers(writer: Writer, logins: Sequence[str]) -> list[Json] | None:
-    """Reviewer entries for the environments API; None when they cannot be read."""
+def resolve_reviewers(
+    writer: Writer, repo: Repo, logins: Sequence[str]
+) -> list[Json] | None:
+    """Reviewer entries for the environments API; None when they cannot be read.
+
+    Every reviewer must be a repository admin, checked before anything is written: a
+    required reviewer approves each run that reads the admin token or publishes, so
+    an owner who approves one setup run started by a collaborator must not hand the
+    collaborator those gates.
+    """
     if not writer.can_read:
         return None
     reviewers = []
@@ -755,8 +776,37 @@ def resolve_reviewers(writer: Writer, logins: Sequence[str]) -> list[Json] | Non
         user_id = user.get("id") if isinstance(user, dict) else None
         if not isinstance(user_id, int):
             raise UserError(f"GitHub sent no id for user {login!r}", EXIT_API)
+        permission = reviewer_permission(writer.read(), repo, login)
+        if permission != "admin":
+            raise UserError(
+                f"refusing to apply: reviewer {login!r} has {permission!r} permission "
+                f"on {repo.full_name}, not admin; required reviewers approve the runs "
+                "that read the admin token and publish releases, so only a repository "
+                "admin may be one (the workflow names whoever started or re-ran it: "
+                "an admin must run Repository setup); nothing was changed",
+                EXIT_REVIEWER,
+            )
         reviewers.append({"type": "User", "id": user_id})
     return reviewers
+
+
+def reviewer_permission(api: GitHub, repo: Repo, login: str) -> str:
+    """The reviewer's base role on the repository: admin, write, read or none."""
+    try:
+        data = api.request(
+            "GET",
+            f"{repo.path}/collaborators/{login}/permission",
+            action=f"check the permission of reviewer {login!r} on {repo.full_name}",
+        ).data
+    except ApiError as error:
+        # The user exists (looked up just before): 404 means no collaborator.
+        if error.status != HTTPStatus.NOT_FOUND:
+            raise
+        return "none"
+    permission = data.get("permission") if isinstance(data, dict) else None
+    if not isinstance(permission, str):
+        raise UserError(f"GitHub sent no permission for user {login!r}", EXIT_API)
+    return permission
 
 
 # -- 1. environments -------------------------------------------------------------------
@@ -792,10 +842,12 @@ def apply_environments(
         names = ", ".join(e.name for e in policy.environments if e.required_reviewers)
         raise UserError(
             f"environments {names} require reviewers: pass --reviewer LOGIN "
-            "(or set GITHUB_ACTOR)",
+            "(or set GITHUB_TRIGGERING_ACTOR or GITHUB_ACTOR)",
             EXIT_USAGE,
         )
-    reviewers = resolve_reviewers(writer, reviewer_logins) if needs_reviewers else []
+    reviewers = (
+        resolve_reviewers(writer, repo, reviewer_logins) if needs_reviewers else []
+    )
     for environment in policy.environments:
         apply_environment(writer, repo, environment, reviewers, outcome)
     return outcome
