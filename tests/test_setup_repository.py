@@ -41,7 +41,7 @@ SCRIPT_ENV = (
 
 # The script's documented exit codes.
 API, USAGE, AUTH, FORBIDDEN, NOT_FOUND, INVALID, UNAVAILABLE = 1, 2, 3, 4, 5, 6, 7
-PLAN, OTHER_HOST, DATA, NOT_ADMIN = 8, 9, 10, 11
+PLAN, OTHER_HOST, DATA, NOT_ADMIN, CODEOWNERS = 8, 9, 10, 11, 12
 
 RULESETS = "repos/get-repo-rulesets"
 CREATE = "repos/create-repo-ruleset"
@@ -52,6 +52,7 @@ CREATE_POLICY = "repos/create-deployment-branch-policy"
 DELETE_POLICY = "repos/delete-deployment-branch-policy"
 WORKFLOW_PERMISSIONS = "actions/set-github-actions-default-workflow-permissions-repository"
 PERMISSION = "repos/get-collaborator-permission-level"
+CODEOWNERS_ERRORS = "repos/codeowners-errors"
 
 BRANCH_RULESET = "protect-default-branch"
 TAG_RULESET = "protect-release-tags"
@@ -310,6 +311,154 @@ def test_code_owner_review_needs_a_codeowners_file(
     review = rules_by_type(ruleset_named(github, BRANCH_RULESET))["pull_request"]
     assert review["require_code_owner_review"] is False
     assert review["require_last_push_approval"] is True
+
+
+# -- CODEOWNERS: code-owner review needs owners GitHub can resolve --------------------------
+
+UNKNOWN_OWNER = {
+    "line": 2,
+    "column": 3,
+    "kind": "Unknown owner",
+    "source": "* @octo",
+    "suggestion": None,
+    "message": "Unknown owner on line 2: make sure @octo exists and has write access to the "
+    "repository\n\n  * @octo\n    ^",
+    "path": ".github/CODEOWNERS",
+}
+
+
+def codeowners_warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in warnings(result) if "CODEOWNERS" in line]
+
+
+def test_a_valid_codeowners_file_is_checked_and_passes(run: Run, github: FakeGitHub) -> None:
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    [check] = github.calls_to(CODEOWNERS_ERRORS)
+    assert check.query == {"ref": ["main"]}
+    assert "CODEOWNERS: GitHub reports no errors" in result.stdout
+
+
+def test_codeowners_errors_warn_line_by_line_and_fail_after_everything_is_applied(
+    run: Run, github: FakeGitHub
+) -> None:
+    second = {
+        **UNKNOWN_OWNER,
+        "line": 4,
+        "source": "docs/ @octo/missing-team",
+        "suggestion": "Did you mean @octo/docs?",
+    }
+    demo(github).codeowners_errors = [UNKNOWN_OWNER, second]
+
+    result = run()
+
+    line = error_line(result, CODEOWNERS, "2 CODEOWNERS problem(s)", "@org/team or user logins")
+    # The default bake lets workflows approve pull requests (template sync).
+    assert "github-actions[bot]" in line
+    first_warning, second_warning = codeowners_warnings(result)
+    assert ".github/CODEOWNERS line 2: Unknown owner in '* @octo'" in first_warning
+    assert ".github/CODEOWNERS line 4" in second_warning
+    assert "Did you mean @octo/docs?" in second_warning
+    assert all("use @org/team or user logins" in w for w in (first_warning, second_warning))
+    # Read after the rulesets, and nothing was held back because of it.
+    writes = [call.operation_id for call in github.writes()]
+    assert writes[-1] == WORKFLOW_PERMISSIONS
+    assert len(demo(github).rulesets) == 2
+    assert demo(github).workflow_permissions["default_workflow_permissions"] == "read"
+
+
+def test_an_organization_named_as_owner_is_caught_even_if_github_reports_nothing(
+    run: Run, github: FakeGitHub, project: Project, tmp_path: Path
+) -> None:
+    baked = project.copy_to(tmp_path / "project")
+    (baked.path / ".github" / "CODEOWNERS").write_text("# maintainers\n* @Octo\n", encoding="utf-8")
+    demo(github).owner_type = "Organization"
+
+    result = run(baked=baked)
+
+    error_line(result, CODEOWNERS, "1 CODEOWNERS problem(s)")
+    [warning] = codeowners_warnings(result)
+    assert "CODEOWNERS line 2: @octo is the organization itself" in warning
+    assert "use @org/team or user logins" in warning
+
+
+def test_a_codeowners_file_that_names_nobody_fails(
+    run: Run, github: FakeGitHub, project: Project, tmp_path: Path
+) -> None:
+    baked = project.copy_to(tmp_path / "project")
+    (baked.path / ".github" / "CODEOWNERS").write_text("# nobody yet\n*\n", encoding="utf-8")
+
+    result = run(baked=baked)
+
+    error_line(result, CODEOWNERS, "1 CODEOWNERS problem(s)")
+    [warning] = codeowners_warnings(result)
+    assert "names no owner" in warning
+
+
+def test_no_codeowners_on_the_default_branch_fails(run: Run, github: FakeGitHub) -> None:
+    demo(github).codeowners_errors = None  # GitHub answers 404: no file on the branch
+
+    result = run()
+
+    error_line(result, CODEOWNERS, "CODEOWNERS problem(s)")
+    [warning] = codeowners_warnings(result)
+    assert "finds no CODEOWNERS file on branch 'main'" in warning
+
+
+def test_without_template_sync_the_error_does_not_blame_the_bot(
+    run: Run, github: FakeGitHub, bake: Bake
+) -> None:
+    demo(github).codeowners_errors = [UNKNOWN_OWNER]
+
+    result = run(baked=bake(template_sync=False))
+
+    line = error_line(result, CODEOWNERS, "1 CODEOWNERS problem(s)")
+    assert "github-actions[bot]" not in line
+
+
+def test_a_token_that_may_not_read_codeowners_only_warns(run: Run, github: FakeGitHub) -> None:
+    github.force(CODEOWNERS_ERRORS, 403, {"message": "Resource not accessible by personal access token"})
+
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    [warning] = codeowners_warnings(result)
+    assert "not checked" in warning
+    assert "Contents: read" in warning
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--reviews", "0"], id="no-reviews"),
+        pytest.param(["--mode", "classic", "--reviews", "0"], id="classic"),
+    ],
+)
+def test_codeowners_is_not_checked_without_code_owner_review(
+    run: Run, github: FakeGitHub, args: list[str]
+) -> None:
+    demo(github).codeowners_errors = [UNKNOWN_OWNER]
+
+    result = run(*args)
+
+    assert result.returncode == 0, result.stderr
+    assert github.calls_to(CODEOWNERS_ERRORS) == []
+    assert codeowners_warnings(result) == []
+
+
+def test_a_dry_run_prints_codeowners_errors_and_exits_0(
+    run: Run, github: FakeGitHub, description: Description
+) -> None:
+    demo(github).codeowners_errors = [UNKNOWN_OWNER]
+
+    result = run("--dry-run")
+
+    assert result.returncode == 0, result.stderr
+    assert github.writes() == []
+    assert_valid_plan(json.loads(result.stdout), description)
+    [warning] = codeowners_warnings(result)
+    assert "line 2: Unknown owner" in warning
 
 
 def test_policies_not_in_the_data_are_removed(run: Run, github: FakeGitHub) -> None:

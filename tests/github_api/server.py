@@ -95,6 +95,8 @@ class Repository:
     owner_type: str = "User"
     # Login -> repository role (BASE_PERMISSION's keys); other users are no collaborators.
     roles: dict[str, str] = field(default_factory=lambda: {"octocat": "admin"})
+    # What GitHub's CODEOWNERS check reports on the default branch; None: no file there.
+    codeowners_errors: list[dict[str, Any]] | None = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.plan not in PLANS:
@@ -469,6 +471,12 @@ def get_permission(request: Request) -> Reply:
     return 200, {"permission": permission, "role_name": role or "none", "user": user}, {}
 
 
+def codeowners_errors(request: Request) -> Reply:
+    if request.repo.codeowners_errors is None:
+        return 404, NOT_FOUND, {}
+    return 200, {"errors": request.repo.codeowners_errors}, {}
+
+
 def set_workflow_permissions(request: Request) -> Reply:
     if request.role != "admin":
         return 403, NO_ADMIN, {}
@@ -500,6 +508,7 @@ ROUTES: dict[str, Callable[[Request], Reply]] = {
     "repos/delete-deployment-branch-policy": delete_branch_policy,
     "actions/set-github-actions-default-workflow-permissions-repository": set_workflow_permissions,
     "repos/get-collaborator-permission-level": get_permission,
+    "repos/codeowners-errors": codeowners_errors,
 }
 
 
