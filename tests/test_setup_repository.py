@@ -30,11 +30,18 @@ pytestmark = pytest.mark.scripts
 
 SCRIPT = Path(".github/scripts/setup_repository.py")
 # Variables the script reads; the developer's or CI's own values must not leak in.
-SCRIPT_ENV = ("GH_TOKEN", "GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_ACTOR")
+SCRIPT_ENV = (
+    "GH_TOKEN",
+    "GITHUB_TOKEN",
+    "GITHUB_REPOSITORY",
+    "GITHUB_API_URL",
+    "GITHUB_ACTOR",
+    "GITHUB_TRIGGERING_ACTOR",
+)
 
 # The script's documented exit codes.
 API, USAGE, AUTH, FORBIDDEN, NOT_FOUND, INVALID, UNAVAILABLE = 1, 2, 3, 4, 5, 6, 7
-PLAN, OTHER_HOST, DATA = 8, 9, 10
+PLAN, OTHER_HOST, DATA, NOT_ADMIN, CODEOWNERS = 8, 9, 10, 11, 12
 
 RULESETS = "repos/get-repo-rulesets"
 CREATE = "repos/create-repo-ruleset"
@@ -44,6 +51,8 @@ PUT_ENVIRONMENT = "repos/create-or-update-environment"
 CREATE_POLICY = "repos/create-deployment-branch-policy"
 DELETE_POLICY = "repos/delete-deployment-branch-policy"
 WORKFLOW_PERMISSIONS = "actions/set-github-actions-default-workflow-permissions-repository"
+PERMISSION = "repos/get-collaborator-permission-level"
+CODEOWNERS_ERRORS = "repos/codeowners-errors"
 
 BRANCH_RULESET = "protect-default-branch"
 TAG_RULESET = "protect-release-tags"
@@ -304,6 +313,154 @@ def test_code_owner_review_needs_a_codeowners_file(
     assert review["require_last_push_approval"] is True
 
 
+# -- CODEOWNERS: code-owner review needs owners GitHub can resolve --------------------------
+
+UNKNOWN_OWNER = {
+    "line": 2,
+    "column": 3,
+    "kind": "Unknown owner",
+    "source": "* @octo",
+    "suggestion": None,
+    "message": "Unknown owner on line 2: make sure @octo exists and has write access to the "
+    "repository\n\n  * @octo\n    ^",
+    "path": ".github/CODEOWNERS",
+}
+
+
+def codeowners_warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in warnings(result) if "CODEOWNERS" in line]
+
+
+def test_a_valid_codeowners_file_is_checked_and_passes(run: Run, github: FakeGitHub) -> None:
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    [check] = github.calls_to(CODEOWNERS_ERRORS)
+    assert check.query == {"ref": ["main"]}
+    assert "CODEOWNERS: GitHub reports no errors" in result.stdout
+
+
+def test_codeowners_errors_warn_line_by_line_and_fail_after_everything_is_applied(
+    run: Run, github: FakeGitHub
+) -> None:
+    second = {
+        **UNKNOWN_OWNER,
+        "line": 4,
+        "source": "docs/ @octo/missing-team",
+        "suggestion": "Did you mean @octo/docs?",
+    }
+    demo(github).codeowners_errors = [UNKNOWN_OWNER, second]
+
+    result = run()
+
+    line = error_line(result, CODEOWNERS, "2 CODEOWNERS problem(s)", "@org/team or user logins")
+    # The default bake lets workflows approve pull requests (template sync).
+    assert "github-actions[bot]" in line
+    first_warning, second_warning = codeowners_warnings(result)
+    assert ".github/CODEOWNERS line 2: Unknown owner in '* @octo'" in first_warning
+    assert ".github/CODEOWNERS line 4" in second_warning
+    assert "Did you mean @octo/docs?" in second_warning
+    assert all("use @org/team or user logins" in w for w in (first_warning, second_warning))
+    # Read after the rulesets, and nothing was held back because of it.
+    writes = [call.operation_id for call in github.writes()]
+    assert writes[-1] == WORKFLOW_PERMISSIONS
+    assert len(demo(github).rulesets) == 2
+    assert demo(github).workflow_permissions["default_workflow_permissions"] == "read"
+
+
+def test_an_organization_named_as_owner_is_caught_even_if_github_reports_nothing(
+    run: Run, github: FakeGitHub, project: Project, tmp_path: Path
+) -> None:
+    baked = project.copy_to(tmp_path / "project")
+    (baked.path / ".github" / "CODEOWNERS").write_text("# maintainers\n* @Octo\n", encoding="utf-8")
+    demo(github).owner_type = "Organization"
+
+    result = run(baked=baked)
+
+    error_line(result, CODEOWNERS, "1 CODEOWNERS problem(s)")
+    [warning] = codeowners_warnings(result)
+    assert "CODEOWNERS line 2: @octo is the organization itself" in warning
+    assert "use @org/team or user logins" in warning
+
+
+def test_a_codeowners_file_that_names_nobody_fails(
+    run: Run, github: FakeGitHub, project: Project, tmp_path: Path
+) -> None:
+    baked = project.copy_to(tmp_path / "project")
+    (baked.path / ".github" / "CODEOWNERS").write_text("# nobody yet\n*\n", encoding="utf-8")
+
+    result = run(baked=baked)
+
+    error_line(result, CODEOWNERS, "1 CODEOWNERS problem(s)")
+    [warning] = codeowners_warnings(result)
+    assert "names no owner" in warning
+
+
+def test_no_codeowners_on_the_default_branch_fails(run: Run, github: FakeGitHub) -> None:
+    demo(github).codeowners_errors = None  # GitHub answers 404: no file on the branch
+
+    result = run()
+
+    error_line(result, CODEOWNERS, "CODEOWNERS problem(s)")
+    [warning] = codeowners_warnings(result)
+    assert "finds no CODEOWNERS file on branch 'main'" in warning
+
+
+def test_without_template_sync_the_error_does_not_blame_the_bot(
+    run: Run, github: FakeGitHub, bake: Bake
+) -> None:
+    demo(github).codeowners_errors = [UNKNOWN_OWNER]
+
+    result = run(baked=bake(template_sync=False))
+
+    line = error_line(result, CODEOWNERS, "1 CODEOWNERS problem(s)")
+    assert "github-actions[bot]" not in line
+
+
+def test_a_token_that_may_not_read_codeowners_only_warns(run: Run, github: FakeGitHub) -> None:
+    github.force(CODEOWNERS_ERRORS, 403, {"message": "Resource not accessible by personal access token"})
+
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    [warning] = codeowners_warnings(result)
+    assert "not checked" in warning
+    assert "Contents: read" in warning
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--reviews", "0"], id="no-reviews"),
+        pytest.param(["--mode", "classic", "--reviews", "0"], id="classic"),
+    ],
+)
+def test_codeowners_is_not_checked_without_code_owner_review(
+    run: Run, github: FakeGitHub, args: list[str]
+) -> None:
+    demo(github).codeowners_errors = [UNKNOWN_OWNER]
+
+    result = run(*args)
+
+    assert result.returncode == 0, result.stderr
+    assert github.calls_to(CODEOWNERS_ERRORS) == []
+    assert codeowners_warnings(result) == []
+
+
+def test_a_dry_run_prints_codeowners_errors_and_exits_0(
+    run: Run, github: FakeGitHub, description: Description
+) -> None:
+    demo(github).codeowners_errors = [UNKNOWN_OWNER]
+
+    result = run("--dry-run")
+
+    assert result.returncode == 0, result.stderr
+    assert github.writes() == []
+    assert_valid_plan(json.loads(result.stdout), description)
+    [warning] = codeowners_warnings(result)
+    assert "line 2: Unknown owner" in warning
+
+
 def test_policies_not_in_the_data_are_removed(run: Run, github: FakeGitHub) -> None:
     stale = {"id": 7, "node_id": "BP_7", "name": "release/*", "type": "branch"}
     kept = {"id": 8, "node_id": "BP_8", "name": "v*", "type": "tag"}
@@ -386,11 +543,80 @@ def test_gh_token_wins_over_github_token(run: Run, github: FakeGitHub) -> None:
 
 
 def test_reviewer_options_replace_the_actor(run: Run, github: FakeGitHub) -> None:
+    demo(github).roles["hubot"] = "admin"
+
     result = run("--reviewer", "hubot", "--reviewer", "octocat")
 
     assert result.returncode == 0, result.stderr
     expected = [{"type": "User", "id": github.users[login]} for login in ("hubot", "octocat")]
     assert demo(github).environments["pypi"].settings["reviewers"] == expected
+    checked = [call.path.rsplit("/", 2)[1] for call in github.calls_to(PERMISSION)]
+    assert checked == ["hubot", "octocat"]
+
+
+@pytest.mark.parametrize("role", ["maintain", "write", "triage", "read", None])
+def test_a_reviewer_who_is_no_admin_is_refused_before_any_write(
+    run: Run, github: FakeGitHub, role: str | None
+) -> None:
+    """Approving a collaborator's setup run must not make them the gatekeeper."""
+    if role is not None:
+        demo(github).roles["hubot"] = role
+
+    result = run("--reviewer", "octocat", "--reviewer", "hubot")
+
+    base = {"maintain": "write", "triage": "read", None: "none"}.get(role, role)
+    fails_cleanly(result, NOT_ADMIN, "refusing to apply", "'hubot'", f"{base!r} permission", "admin")
+    assert github.writes() == []
+    assert demo(github).environments == {}
+    assert demo(github).rulesets == []
+
+
+def test_the_triggering_actor_is_the_default_reviewer(run: Run, github: FakeGitHub) -> None:
+    """A re-run: GITHUB_ACTOR stays the first attempt's starter, who is no admin."""
+    demo(github).roles["hubot"] = "write"
+
+    result = run(env={"GITHUB_ACTOR": "hubot", "GITHUB_TRIGGERING_ACTOR": "octocat"})
+
+    assert result.returncode == 0, result.stderr
+    octocat = [{"type": "User", "id": github.users["octocat"]}]
+    assert demo(github).environments["repository-admin"].settings["reviewers"] == octocat
+
+
+def test_a_collaborator_who_triggers_the_run_is_refused(run: Run, github: FakeGitHub) -> None:
+    demo(github).roles["hubot"] = "write"
+
+    result = run(env={"GITHUB_ACTOR": "octocat", "GITHUB_TRIGGERING_ACTOR": "hubot"})
+
+    fails_cleanly(result, NOT_ADMIN, "'hubot'", "'write' permission")
+    assert github.writes() == []
+
+
+def test_a_dry_run_with_a_token_refuses_a_reviewer_who_is_no_admin(run: Run, github: FakeGitHub) -> None:
+    """The plan predicts the real run: the same refusal, and still nothing written."""
+    demo(github).roles["hubot"] = "write"
+
+    result = run("--dry-run", "--reviewer", "hubot")
+
+    fails_cleanly(result, NOT_ADMIN, "'hubot'", "'write' permission")
+    assert github.writes() == []
+
+
+def test_a_dry_run_without_a_token_cannot_check_reviewers_and_leaves_them_out(
+    run: Run, github: FakeGitHub
+) -> None:
+    result = run("--dry-run", "--default-branch", "main", "--reviewer", "hubot", token=None)
+
+    assert result.returncode == 0, result.stderr
+    assert github.calls == []
+    plan = json.loads(result.stdout)
+    assert all("reviewers" not in (step["body"] or {}) for step in plan)
+    assert "reviewers left out" in result.stderr
+
+
+def test_the_setup_workflow_names_who_triggered_the_run(project: Project) -> None:
+    workflow = (project.path / ".github" / "workflows" / "repo-setup.yml").read_text(encoding="utf-8")
+    assert '--reviewer "$GITHUB_TRIGGERING_ACTOR"' in workflow
+    assert '"$GITHUB_ACTOR"' not in workflow
 
 
 def test_reviewers_are_needed_where_the_data_asks_for_them(run: Run, github: FakeGitHub) -> None:

@@ -55,6 +55,14 @@ NO_ENVIRONMENTS_ON_PLAN = {
 # Environment settings that GitHub offers private repositories on Enterprise only.
 ENTERPRISE_ONLY_ENVIRONMENT_KEYS = ("reviewers", "wait_timer", "prevent_self_review")
 PLANS = ("free", "pro", "team", "enterprise")
+# A collaborator's role -> the legacy base permission GitHub reports beside it.
+BASE_PERMISSION = {
+    "admin": "admin",
+    "maintain": "write",
+    "write": "write",
+    "triage": "read",
+    "read": "read",
+}
 
 
 @dataclass
@@ -83,6 +91,12 @@ class Repository:
             "can_approve_pull_request_reviews": False,
         }
     )
+    # "User" or "Organization", as GET /repos/{owner}/{repo} reports the owner.
+    owner_type: str = "User"
+    # Login -> repository role (BASE_PERMISSION's keys); other users are no collaborators.
+    roles: dict[str, str] = field(default_factory=lambda: {"octocat": "admin"})
+    # What GitHub's CODEOWNERS check reports on the default branch; None: no file there.
+    codeowners_errors: list[dict[str, Any]] | None = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.plan not in PLANS:
@@ -259,7 +273,7 @@ def get_repo(request: Request) -> Reply:
         "id": 1,
         "name": name,
         "full_name": request.full_name,
-        "owner": {"login": owner, "type": "User"},
+        "owner": {"login": owner, "type": request.repo.owner_type},
         "private": request.repo.private,
         "default_branch": request.repo.default_branch,
         "permissions": {"admin": request.role == "admin", "pull": True},
@@ -446,6 +460,23 @@ def delete_branch_policy(request: Request) -> Reply:
     return 204, None, {}
 
 
+def get_permission(request: Request) -> Reply:
+    username = request.params["username"]
+    user_id = request.github.users.get(username)
+    if user_id is None:
+        return 404, NOT_FOUND, {}
+    role = request.repo.roles.get(username)
+    permission = "none" if role is None else BASE_PERMISSION[role]
+    user = {"login": username, "id": user_id, "type": "User"}
+    return 200, {"permission": permission, "role_name": role or "none", "user": user}, {}
+
+
+def codeowners_errors(request: Request) -> Reply:
+    if request.repo.codeowners_errors is None:
+        return 404, NOT_FOUND, {}
+    return 200, {"errors": request.repo.codeowners_errors}, {}
+
+
 def set_workflow_permissions(request: Request) -> Reply:
     if request.role != "admin":
         return 403, NO_ADMIN, {}
@@ -476,6 +507,8 @@ ROUTES: dict[str, Callable[[Request], Reply]] = {
     "repos/create-deployment-branch-policy": create_branch_policy,
     "repos/delete-deployment-branch-policy": delete_branch_policy,
     "actions/set-github-actions-default-workflow-permissions-repository": set_workflow_permissions,
+    "repos/get-collaborator-permission-level": get_permission,
+    "repos/codeowners-errors": codeowners_errors,
 }
 
 

@@ -13,12 +13,19 @@ script):
    its "deployment_branch_policies" name (policies not in the file are deleted), with
    the --reviewer users as required reviewers where "required_reviewers" is true.
    First, because an environment nobody restricted hands its secrets to a workflow
-   pushed on any branch.
+   pushed on any branch. Every --reviewer must be a repository admin: a required
+   reviewer approves the runs that read the admin token and publish releases, so the
+   script refuses (exit 11, before any write) to hand that to anyone less.
 2. .github/rulesets/*.json: repository rulesets in GitHub's import/export format,
    matched by "name" (PUT when it exists, POST when not). Where GitHub has no rulesets
    (403 from plans without them, 404 from old GitHub Enterprise Server), a branch
    ruleset becomes classic branch protection derived from the same data; a tag ruleset
    has no classic equivalent and is skipped with a warning.
+   Then, where the rulesets ask for code-owner review, GitHub's own check of the
+   CODEOWNERS file (on the default branch) is read: an owner GitHub cannot resolve,
+   such as "@org" for an organization, is ignored by GitHub, so code-owner review
+   silently asks nobody for those paths. One warning line per error names the line
+   and the fix, and the run ends with exit 12 once everything else is applied.
 3. .github/repository.json: "actions_workflow_permissions", the repository's default
    GITHUB_TOKEN permissions and whether workflows may create and approve pull requests.
 
@@ -34,8 +41,9 @@ Options:
                          0: nobody can approve their own pull request). With 0, or
                          without a CODEOWNERS file, code-owner review is switched off,
                          and with 0 so is approval of the last push.
-    --reviewer LOGIN     a required reviewer for environments that ask for one;
-                         repeatable, up to 6 (default: $GITHUB_ACTOR when set)
+    --reviewer LOGIN     a required reviewer for environments that ask for one; must
+                         be a repository admin; repeatable, up to 6 (default:
+                         $GITHUB_TRIGGERING_ACTOR, else $GITHUB_ACTOR, when set)
     --mode MODE          auto (default): rulesets, or classic protection where GitHub
                          has none; ruleset: never fall back; classic: classic branch
                          protection instead of the branch rulesets
@@ -52,8 +60,12 @@ Environment:
                          rulesets, environments and Actions settings) or the "repo"
                          scope (classic), and its user must be a repository admin. A
                          workflow's own GITHUB_TOKEN can never be granted that.
+                         "Contents: read" as well lets it read GitHub's CODEOWNERS
+                         check on private repositories (without it: a warning).
     GITHUB_REPOSITORY    default for --repo
-    GITHUB_ACTOR         default for --reviewer
+    GITHUB_TRIGGERING_ACTOR, GITHUB_ACTOR
+                         default for --reviewer: who started (or re-ran) this
+                         workflow run, else who started its first attempt
     GITHUB_API_URL       API root (default https://api.github.com; GitHub Enterprise
                          Server sets its own). Plain http is accepted for loopback only,
                          so the token never crosses a network in clear.
@@ -64,6 +76,9 @@ pagination link to anywhere else stops the script before anything is sent there.
 --dry-run never writes. With a token it reads what exists, so the plan says PUT or
 POST as a real run would. Without a token it sends no request at all (it then needs
 --default-branch), plans as if nothing existed yet, and leaves the reviewers out.
+With a token, a dry run checks the reviewers and reads the CODEOWNERS check as a real
+run does: a reviewer who is not an admin ends it with exit 11; CODEOWNERS errors are
+printed as warnings, and the dry run still exits 0.
 
 What is required, and what only warns: the default branch's protection (a ruleset or
 classic) and each environment's deployment restriction are required. Where GitHub's
@@ -86,6 +101,10 @@ Exit codes:
        warning lines say which; everything else was applied
     9  GitHub redirected or linked to another host; the token was not sent there
     10 a data file under .github/ is missing, not JSON, or not in the expected shape
+    11 a --reviewer is not a repository admin; nothing was written
+    12 code-owner review is required but GitHub finds errors in CODEOWNERS, or no
+       CODEOWNERS, or no valid owner in it; the warning lines say which lines and
+       how to fix them; everything else was applied
 
 Standard library only, so it runs on any Python 3.11+ without an install step. (`gh api`
 could send the requests, but matching by name, syncing branch policies, the classic
@@ -130,6 +149,8 @@ EXIT_UNAVAILABLE = 7
 EXIT_PLAN = 8
 EXIT_OTHER_HOST = 9
 EXIT_DATA = 10
+EXIT_REVIEWER = 11
+EXIT_CODEOWNERS = 12
 
 # GitHub's rules: owners are letters, digits and "-"; repository names add "." and "_".
 REPO_PATTERN = re.compile(r"(?P<owner>[A-Za-z0-9-]+)/(?P<name>[A-Za-z0-9._-]+)")
@@ -164,7 +185,9 @@ EXPORT_ONLY_KEYS = frozenset(
         "current_user_can_bypass",
     }
 )
+# Where GitHub looks for CODEOWNERS, in its order: the first one found is used.
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+CODEOWNERS_FIX = "use @org/team or user logins with write access"
 
 # For each refusal: what the user should do about it, and the exit code.
 ADVICE: dict[int, tuple[str, int]] = {
@@ -299,6 +322,8 @@ class Policy:
     rulesets: list[Json]
     workflow_permissions: Json | None
     has_codeowners: bool
+    # (line number, owners) of each rule in the first CODEOWNERS file found.
+    codeowners_rules: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -309,6 +334,7 @@ class Outcome:
     done: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     missing_required: list[str] = field(default_factory=list)
+    codeowners_problems: list[str] = field(default_factory=list)
 
     def note(self, line: str) -> None:
         self.done.append(line)
@@ -507,7 +533,8 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Option
         action="append",
         default=[],
         metavar="LOGIN",
-        help="required reviewer for environments (default: $GITHUB_ACTOR)",
+        help="required reviewer for environments, a repository admin "
+        "(default: $GITHUB_TRIGGERING_ACTOR, else $GITHUB_ACTOR)",
     )
     parser.add_argument(
         "--mode", choices=("auto", "ruleset", "classic"), default="auto"
@@ -527,8 +554,11 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Option
         parser.error("--retries and --retry-wait must be >= 0, --timeout > 0")
     if options.default_branch is not None and not options.default_branch.strip():
         parser.error("--default-branch must not be empty")
-    if not options.reviewers and environ.get("GITHUB_ACTOR"):
-        options = Options(**{**vars(options), "reviewers": [environ["GITHUB_ACTOR"]]})
+    # Who started this attempt: on a re-run GITHUB_ACTOR stays whoever started the
+    # first one, who may not be the person now approving and running it.
+    actor = environ.get("GITHUB_TRIGGERING_ACTOR") or environ.get("GITHUB_ACTOR")
+    if not options.reviewers and actor:
+        options = Options(**{**vars(options), "reviewers": [actor]})
     for login in options.reviewers:
         if LOGIN_PATTERN.fullmatch(login) is None:
             parser.error(
@@ -663,8 +693,25 @@ def load_policy(root: Path) -> Policy:
     if not rulesets and not environments and permissions is None:
         raise UserError(f"nothing to apply under {root}", EXIT_DATA)
     repo_root = root.parent
-    has_codeowners = any((repo_root / place).is_file() for place in CODEOWNERS_PLACES)
-    return Policy(environments, rulesets, permissions, has_codeowners)
+    found = [repo_root / p for p in CODEOWNERS_PLACES if (repo_root / p).is_file()]
+    rules = codeowners_rules(found[0]) if found else []
+    return Policy(environments, rulesets, permissions, bool(found), rules)
+
+
+def codeowners_rules(path: Path) -> list[tuple[int, list[str]]]:
+    """Each rule line of a CODEOWNERS file: its number and the owners it names."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # GitHub's own check, read later, reports what is wrong with it
+    rules = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        words = line.split("#", 1)[0].split()
+        if words:
+            rules.append((number, words[1:]))
+    return rules
 
 
 def with_reviews(ruleset: Json, reviews: int | None, *, has_codeowners: bool) -> Json:
@@ -697,6 +744,7 @@ class Repo:
     name: str
     default_branch: str
     private: bool
+    organization: bool = False
 
     @property
     def full_name(self) -> str:
@@ -725,7 +773,15 @@ def read_repo(writer: Writer, owner: str, name: str, branch: str | None) -> Repo
             f"GitHub did not say which branch of {owner}/{name} is the default",
             EXIT_API,
         )
-    repo = Repo(owner, name, branch or str(found), private=data.get("private") is True)
+    owner_data = data.get("owner")
+    repo = Repo(
+        owner,
+        name,
+        branch or str(found),
+        private=data.get("private") is True,
+        organization=isinstance(owner_data, dict)
+        and owner_data.get("type") == "Organization",
+    )
     # A mistyped --default-branch, or an empty repository, would otherwise get
     # environments nobody can deploy from and a ruleset that protects nothing.
     writer.read().request(
@@ -741,8 +797,16 @@ def branch_path(repo: Repo, branch: str) -> str:
     return f"{repo.path}/branches/{urllib.parse.quote(branch, safe='/')}"
 
 
-def resolve_reviewers(writer: Writer, logins: Sequence[str]) -> list[Json] | None:
-    """Reviewer entries for the environments API; None when they cannot be read."""
+def resolve_reviewers(
+    writer: Writer, repo: Repo, logins: Sequence[str]
+) -> list[Json] | None:
+    """Reviewer entries for the environments API; None when they cannot be read.
+
+    Every reviewer must be a repository admin, checked before anything is written: a
+    required reviewer approves each run that reads the admin token or publishes, so
+    an owner who approves one setup run started by a collaborator must not hand the
+    collaborator those gates.
+    """
     if not writer.can_read:
         return None
     reviewers = []
@@ -755,8 +819,37 @@ def resolve_reviewers(writer: Writer, logins: Sequence[str]) -> list[Json] | Non
         user_id = user.get("id") if isinstance(user, dict) else None
         if not isinstance(user_id, int):
             raise UserError(f"GitHub sent no id for user {login!r}", EXIT_API)
+        permission = reviewer_permission(writer.read(), repo, login)
+        if permission != "admin":
+            raise UserError(
+                f"refusing to apply: reviewer {login!r} has {permission!r} permission "
+                f"on {repo.full_name}, not admin; required reviewers approve the runs "
+                "that read the admin token and publish releases, so only a repository "
+                "admin may be one (the workflow names whoever started or re-ran it: "
+                "an admin must run Repository setup); nothing was changed",
+                EXIT_REVIEWER,
+            )
         reviewers.append({"type": "User", "id": user_id})
     return reviewers
+
+
+def reviewer_permission(api: GitHub, repo: Repo, login: str) -> str:
+    """The reviewer's base role on the repository: admin, write, read or none."""
+    try:
+        data = api.request(
+            "GET",
+            f"{repo.path}/collaborators/{login}/permission",
+            action=f"check the permission of reviewer {login!r} on {repo.full_name}",
+        ).data
+    except ApiError as error:
+        # The user exists (looked up just before): 404 means no collaborator.
+        if error.status != HTTPStatus.NOT_FOUND:
+            raise
+        return "none"
+    permission = data.get("permission") if isinstance(data, dict) else None
+    if not isinstance(permission, str):
+        raise UserError(f"GitHub sent no permission for user {login!r}", EXIT_API)
+    return permission
 
 
 # -- 1. environments -------------------------------------------------------------------
@@ -792,10 +885,12 @@ def apply_environments(
         names = ", ".join(e.name for e in policy.environments if e.required_reviewers)
         raise UserError(
             f"environments {names} require reviewers: pass --reviewer LOGIN "
-            "(or set GITHUB_ACTOR)",
+            "(or set GITHUB_TRIGGERING_ACTOR or GITHUB_ACTOR)",
             EXIT_USAGE,
         )
-    reviewers = resolve_reviewers(writer, reviewer_logins) if needs_reviewers else []
+    reviewers = (
+        resolve_reviewers(writer, repo, reviewer_logins) if needs_reviewers else []
+    )
     for environment in policy.environments:
         apply_environment(writer, repo, environment, reviewers, outcome)
     return outcome
@@ -1145,6 +1240,115 @@ def no_classic_equivalent(ruleset: Json, reason: str) -> str:
     )
 
 
+# -- 2b. CODEOWNERS, which code-owner review depends on --------------------------------
+
+
+def asks_code_owner_review(rulesets: Iterable[Json]) -> bool:
+    return any(
+        isinstance(rule, dict)
+        and rule.get("type") == "pull_request"
+        and (rule.get("parameters") or {}).get("require_code_owner_review") is True
+        for ruleset in rulesets
+        if ruleset.get("target", "branch") == "branch"
+        for rule in ruleset.get("rules", [])
+    )
+
+
+def codeowners_errors(api: GitHub, repo: Repo, outcome: Outcome) -> list[Any] | None:
+    """GitHub's check of CODEOWNERS on the default branch; None when it has none.
+
+    No file there is itself a problem while code-owner review is on; a token without
+    "Contents: read" cannot read the check on a private repository, which only warns.
+    """
+    branch = urllib.parse.quote(repo.default_branch, safe="")
+    try:
+        answer = api.request(
+            "GET",
+            f"{repo.path}/codeowners/errors?ref={branch}",
+            action=f"read GitHub's check of the CODEOWNERS of {repo.full_name}",
+        ).data
+    except ApiError as error:
+        if error.status == HTTPStatus.NOT_FOUND:
+            problem = (
+                "code-owner review is required, but GitHub finds no CODEOWNERS file "
+                f"on branch {repo.default_branch!r} of {repo.full_name}: push "
+                f".github/CODEOWNERS naming the maintainers ({CODEOWNERS_FIX})"
+            )
+            outcome.warn(problem)
+            outcome.codeowners_problems.append(problem)
+            return None
+        if error.status == HTTPStatus.FORBIDDEN and not error.rate_limited:
+            outcome.warn(
+                "CODEOWNERS not checked: the token may not read it "
+                f"({error.answer()}); give it 'Contents: read' as well, then re-run"
+            )
+            return None
+        raise
+    errors = answer.get("errors") if isinstance(answer, dict) else None
+    if not isinstance(errors, list):
+        raise UserError("GitHub sent no list of CODEOWNERS errors", EXIT_API)
+    return errors
+
+
+def check_codeowners(writer: Writer, repo: Repo, policy: Policy) -> Outcome:
+    """Warn, line by line, where CODEOWNERS gives code-owner review nobody to ask.
+
+    GitHub ignores an owner it cannot resolve (a mistyped login, a team without
+    write access, or "@org", an organization's own name, which is neither a user
+    nor a team), so the paths of that line get no code owner and the review rule
+    asks nobody for them: a single approval from anyone, including github-actions[bot]
+    where workflows may approve pull requests, then merges them.
+    """
+    outcome = Outcome(writer.dry_run)
+    if not writer.can_read:
+        return outcome
+    errors = codeowners_errors(writer.read(), repo, outcome)
+    if errors is None:
+        return outcome
+    reported: set[int] = set()
+    for entry in errors:
+        if not isinstance(entry, dict):
+            continue
+        line = entry.get("line")
+        reported.add(line if isinstance(line, int) else -1)
+        suggestion = entry.get("suggestion")
+        problem = (
+            f"{entry.get('path') or 'CODEOWNERS'} line {line}: {entry.get('kind')}"
+            f" in {one_line(str(entry.get('source') or ''))!r}: GitHub ignores it, so "
+            "code-owner review asks nobody for those paths; "
+            + (f"{one_line(str(suggestion))}; " if suggestion else "")
+            + CODEOWNERS_FIX
+        )
+        outcome.warn(problem)
+        outcome.codeowners_problems.append(problem)
+    org_name = f"@{repo.owner}".lower()
+    valid = 0
+    for number, owners in policy.codeowners_rules:
+        if number in reported:
+            continue
+        if repo.organization and org_name in (o.lower() for o in owners):
+            # GitHub's check may not flag it; the owner is ignored all the same.
+            problem = (
+                f"CODEOWNERS line {number}: @{repo.owner} is the organization itself, "
+                "which GitHub ignores as an owner, so code-owner review asks nobody "
+                f"for those paths; {CODEOWNERS_FIX}"
+            )
+            outcome.warn(problem)
+            outcome.codeowners_problems.append(problem)
+        elif owners:
+            valid += 1
+    if not valid and not outcome.codeowners_problems:
+        problem = (
+            "CODEOWNERS names no owner, so code-owner review asks nobody; "
+            f"{CODEOWNERS_FIX}"
+        )
+        outcome.warn(problem)
+        outcome.codeowners_problems.append(problem)
+    if not outcome.codeowners_problems and not writer.dry_run:
+        outcome.note("CODEOWNERS: GitHub reports no errors")
+    return outcome
+
+
 # -- 3. repository settings ------------------------------------------------------------
 
 
@@ -1208,6 +1412,8 @@ def run(options: Options, environ: Mapping[str, str]) -> int:
     ]
     outcomes = [apply_environments(writer, repo, policy, options.reviewers)]
     outcomes.append(apply_rulesets(writer, repo, rulesets, options.mode))
+    if policy.has_codeowners and asks_code_owner_review(rulesets):
+        outcomes.append(check_codeowners(writer, repo, policy))
     if policy.workflow_permissions is not None:
         outcomes.append(
             apply_workflow_permissions(writer, repo, policy.workflow_permissions)
@@ -1227,6 +1433,24 @@ def run(options: Options, environ: Mapping[str, str]) -> int:
             f"{len(missing)} required setting(s) not applied on {repo.full_name} "
             "because of GitHub's plan (see the warnings above); the rest is applied",
             EXIT_PLAN,
+        )
+    unowned = [line for outcome in outcomes for line in outcome.codeowners_problems]
+    if unowned:
+        approve = (policy.workflow_permissions or {}).get(
+            "can_approve_pull_request_reviews"
+        )
+        bot = (
+            ", and workflows may approve pull requests here, so github-actions[bot] "
+            "can give that approval"
+            if approve
+            else ""
+        )
+        raise UserError(
+            f"{len(unowned)} CODEOWNERS problem(s) on {repo.full_name} (see the "
+            "warnings above): code-owner review asks nobody for those paths, so one "
+            f"approval from anyone merges them{bot}; fix CODEOWNERS "
+            f"({CODEOWNERS_FIX}), push it, and re-run; everything else is applied",
+            EXIT_CODEOWNERS,
         )
     return EXIT_OK
 
