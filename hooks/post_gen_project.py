@@ -77,6 +77,12 @@ def remove(root: Path, relative_paths: Iterable[str]) -> list[str]:
 
 
 def next_steps(answers: Mapping[str, Any]) -> str:
+    """What to type after baking, as printed.
+
+    Lines indented by two spaces are commands, `#` starts a comment; the block right after
+    "Next steps:" ends in the first commit. The template's rehearsal runs that block as printed,
+    so a step missing here is missing there too.
+    """
     slug = answers["project_slug"]
     repo = f"{answers['github_owner']}/{slug}"
     return "\n".join(
@@ -84,11 +90,15 @@ def next_steps(answers: Mapping[str, Any]) -> str:
             f"Created {slug}. Next steps:",
             f"  cd {slug}",
             "  git init -b main",
-            "  uv sync                      # creates .venv and uv.lock (commit uv.lock)",
-            "  uv run pre-commit install    # run the hooks on every commit",
+            "  uv sync                      # creates .venv and uv.lock; CI installs from uv.lock",
+            "  uv run pre-commit install    # hooks on every commit; they refuse a missing or stale uv.lock",
             "  uv run pytest                # tests with the coverage gate",
-            "  git add -A && git commit -m 'Start from cookiecutter-python-pipeline'",
-            f"  Create the empty GitHub repository {repo}, push, then follow docs/deployment.md.",
+            "  git add -A                   # uv.lock included",
+            "  git commit -m 'Start from cookiecutter-python-pipeline'",
+            f"Create the empty GitHub repository {repo}, then push:",
+            f"  git remote add origin git@github.com:{repo}.git",
+            "  git push -u origin main",
+            "Then follow docs/deployment.md.",
             "Baked with plain cookiecutter? Link the project to the template commit you baked from,",
             "so later updates bring every change since (README, 'Keeping a project up to date'):",
             "  uvx cruft link <template-url> --checkout <tag-or-commit>",

@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from support.next_steps import command_blocks, command_of
 from support.options import QUESTIONS, TEMPLATE
 
 pytestmark = pytest.mark.hooks
@@ -167,3 +168,27 @@ def test_post_gen_main_twice_is_a_replay(tmp_path: Path, capsys: pytest.CaptureF
     out = capsys.readouterr().err
     assert "uv sync" in out
     assert "cruft link" in out
+
+
+def test_next_steps_lock_before_the_first_commit_then_push() -> None:
+    """The printed steps a user (and the rehearsal) follows: uv.lock exists before `git add`."""
+    text = post_gen.next_steps(answers(github_owner="octo"))
+    local, push, link = ([command_of(step) for step in block] for block in command_blocks(text))
+    assert local == [
+        "cd example-pipeline-package",
+        "git init -b main",
+        "uv sync",
+        "uv run pre-commit install",
+        "uv run pytest",
+        "git add -A",
+        "git commit -m 'Start from cookiecutter-python-pipeline'",
+    ]
+    assert push == [
+        "git remote add origin git@github.com:octo/example-pipeline-package.git",
+        "git push -u origin main",
+    ]
+    assert link == ["uvx cruft link <template-url> --checkout <tag-or-commit>"]
+    # Every prose line starts at the margin, so no sentence is mistaken for a command.
+    prose = [line for line in text.splitlines() if not line.startswith("  ")]
+    assert prose[0] == "Created example-pipeline-package. Next steps:"
+    assert "Then follow docs/deployment.md." in prose

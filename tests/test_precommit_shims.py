@@ -27,6 +27,13 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 # Cold hook environments download every tool from PyPI once; later runs only execute them.
 PRE_COMMIT_TIMEOUT = 1800
 
+GIT_USER = {
+    "GIT_AUTHOR_NAME": "Baker",
+    "GIT_AUTHOR_EMAIL": "baker@example.invalid",
+    "GIT_COMMITTER_NAME": "Baker",
+    "GIT_COMMITTER_EMAIL": "baker@example.invalid",
+}
+
 # With --verbose, pre-commit prints every hook's status line followed by its id.
 _STATUS = re.compile(r"(?P<status>Passed|Failed|Skipped)$")
 _HOOK_ID = re.compile(r"^- hook id: (?P<id>\S+)$")
@@ -63,11 +70,50 @@ def _run(
     )
 
 
-def _git_repo(project: Path) -> None:
-    # pre-commit only sees files git tracks.
-    for command in (("git", "init", "--quiet", "-b", "main"), ("git", "add", "--all")):
+def _git_repo(project: Path, *, sync: bool = True) -> None:
+    """The printed next steps up to the commit: git init, `uv sync` (which writes uv.lock), git add.
+
+    pre-commit only sees files git tracks; without `sync`, a user who skipped `uv sync`.
+    """
+    commands = [("git", "init", "--quiet", "-b", "main")]
+    if sync:
+        commands.append(("uv", "sync", "--quiet"))
+    commands.append(("git", "add", "--all"))
+    for command in commands:
         completed = _run(project, *command)
         assert completed.returncode == 0, completed.stderr
+
+
+def _commit(project: Path, env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return _run(project, "git", "commit", "--quiet", *args, env={**env, **GIT_USER})
+
+
+def _failed_hooks(completed: subprocess.CompletedProcess[str]) -> list[str]:
+    # Without --verbose, pre-commit prints `- hook id:` under failed hooks only (on stderr
+    # when git runs it as the pre-commit hook).
+    output = completed.stdout + completed.stderr
+    return [found["id"] for line in output.splitlines() if (found := _HOOK_ID.match(line))]
+
+
+def _uv_errors(completed: subprocess.CompletedProcess[str]) -> list[str]:
+    """uv's `error:` messages, each as one line (uv wraps long ones to the terminal's width)."""
+    errors: list[str] = []
+    continuing = False
+    for line in (completed.stdout + completed.stderr).splitlines():
+        if line.startswith("error:"):
+            errors.append(line)
+            continuing = True
+        elif continuing and line.startswith(" ") and line.strip():
+            errors[-1] += " " + line.strip()
+        else:
+            continuing = False
+    return errors
+
+
+def _committed(project: Path) -> list[str]:
+    listed = _run(project, "git", "ls-files")
+    assert listed.returncode == 0, listed.stderr
+    return listed.stdout.splitlines()
 
 
 def _pre_commit(project: Path, cache: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
@@ -138,6 +184,67 @@ def test_pre_commit_run_reports_real_problems(tmp_path: Path, precommit_cache: P
     assert "Fixing NOTES.txt" in completed.stdout
     assert "1 file reformatted" in completed.stdout
     assert "sloppy.py" in completed.stdout
+
+
+def test_first_commit_without_uv_sync_is_stopped_by_the_lock_check(
+    tmp_path: Path, precommit_cache: Path
+) -> None:
+    """A user with pre-commit installed who skips `uv sync` cannot commit without uv.lock."""
+    project = _bake(tmp_path)
+    _git_repo(project, sync=False)
+    env = build_mirrors(project / ".pre-commit-config.yaml", precommit_cache)
+    # pre-commit from outside the project (pipx, say): `uv run pre-commit install` would lock.
+    installed = _run(project, sys.executable, "-m", "pre_commit", "install", env=env)
+    assert installed.returncode == 0, _report(installed)
+
+    refused = _commit(project, env, "-m", "Start from cookiecutter-python-pipeline")
+
+    assert refused.returncode != 0, _report(refused)
+    assert _failed_hooks(refused) == ["uv-lock"], _report(refused)
+    # One line from uv, naming the file and the command that makes it.
+    [error] = _uv_errors(refused)
+    assert "Unable to find lockfile at `uv.lock`" in error, error
+    assert "run `uv lock`" in error, error
+    # The hook only checks: it wrote no lock, and nothing was committed.
+    assert not (project / "uv.lock").exists()
+    assert _run(project, "git", "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0
+
+    # Doing what the line says is enough.
+    for command in (("uv", "lock", "--quiet"), ("git", "add", "uv.lock")):
+        done = _run(project, *command)
+        assert done.returncode == 0, _report(done)
+    accepted = _commit(project, env, "-m", "Start from cookiecutter-python-pipeline")
+    assert accepted.returncode == 0, _report(accepted)
+    assert "uv.lock" in _committed(project)
+
+
+def test_commit_with_a_stale_lock_is_stopped_by_the_lock_check(tmp_path: Path, precommit_cache: Path) -> None:
+    """After the next steps, a version bump without `uv lock` is stopped before it reaches CI."""
+    project = _bake(tmp_path)
+    _git_repo(project)
+    env = build_mirrors(project / ".pre-commit-config.yaml", precommit_cache)
+    installed = _run(project, "uv", "run", "pre-commit", "install", env=env)
+    assert installed.returncode == 0, _report(installed)
+    first = _commit(project, env, "-m", "Start from cookiecutter-python-pipeline")
+    assert first.returncode == 0, _report(first)
+    assert "uv.lock" in _committed(project)
+
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    assert text.count('version = "0.1.0"\n') == 1
+    pyproject.write_text(text.replace('version = "0.1.0"\n', 'version = "0.2.0"\n'), encoding="utf-8")
+    refused = _commit(project, env, "--all", "-m", "Release 0.2.0")
+
+    assert refused.returncode != 0, _report(refused)
+    assert _failed_hooks(refused) == ["uv-lock"], _report(refused)
+    [error] = _uv_errors(refused)
+    assert "The lockfile at `uv.lock` needs to be updated" in error, error
+    assert "run `uv lock`" in refused.stdout + refused.stderr
+
+    relocked = _run(project, "uv", "lock", "--quiet")
+    assert relocked.returncode == 0, _report(relocked)
+    accepted = _commit(project, env, "--all", "-m", "Release 0.2.0")
+    assert accepted.returncode == 0, _report(accepted)
 
 
 CODESPELL = "https://github.com/codespell-project/codespell"

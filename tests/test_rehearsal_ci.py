@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Bake
+from conftest import Bake, Project
+from support import rehearsal
+from support.next_steps import command_of, printed
 from support.options import ALL_ON
 from support.rehearsal import (
     Rehearsal,
     UnknownInput,
     commit_all,
+    git,
     not_executed,
     prepare_repository,
     rehearse,
@@ -179,6 +182,10 @@ def test_changelog_rule_and_skip_label(bake: Bake, tmp_path: Path) -> None:
 def test_push_to_main_runs_the_full_matrix_and_install_checks(bake: Bake, tmp_path: Path) -> None:
     """Scenario 4: the full matrix (the legs this machine can run) and the install checks pass."""
     project = private(bake, tmp_path)
+    # The first push: exactly the commit the printed next steps make, uv.lock written by `uv sync`.
+    assert git(project, "rev-list", "--count", "HEAD") == "1"
+    assert git(project, "log", "-1", "--format=%s") == "Start from cookiecutter-python-pipeline"
+    assert "uv.lock" in git(project, "ls-files").splitlines()
     run = rehearse(project, "push", workflow="ci.yml")
     show(run, "4 push to main, default bake")
     assert_all_succeeded(run)
@@ -257,3 +264,84 @@ def test_security_workflow_runs_with_recorded_scanners(bake: Bake, tmp_path: Pat
     # The secrets scan needs the full history: fetch-depth 0 gave the checkout every branch.
     checkouts = [r for r in run.records("actions/checkout") if r["job"] == "secrets"]
     assert checkouts[0]["inputs"]["fetch-depth"] == "0"
+
+
+def skipping_uv_steps(project: Project, destination: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy committed by a user who typed every printed step except the uv ones.
+
+    `uv run pre-commit install` is a uv step too, so this user has no hooks: nothing local stops
+    the commit. The harness is handed the printed text minus those lines and must add nothing.
+    """
+    answers = {
+        "project_slug": project.answers["project_slug"],
+        "github_owner": project.answers["github_owner"],
+    }
+    text = printed(answers)
+    without_uv = "\n".join(line for line in text.splitlines() if not command_of(line).startswith("uv "))
+    assert without_uv.count("\n") == text.count("\n") - 3, without_uv
+    with monkeypatch.context() as patched:
+        patched.setattr(rehearsal, "printed", lambda answers: without_uv)
+        return prepare_repository(project.copy_to(destination).path)
+
+
+def test_the_harness_commits_only_what_the_next_steps_make(
+    bake: Bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rehearsal never repairs a project: uv.lock is committed only when a printed step wrote it."""
+    baked = bake()
+    assert not baked.exists("uv.lock")
+    as_printed = prepare_repository(baked.copy_to(tmp_path / "as-printed").path)
+    assert set(git(as_printed, "ls-files").splitlines()) == {*baked.files(), "uv.lock"}
+
+    skipped = skipping_uv_steps(baked, tmp_path / "skipped-uv", monkeypatch)
+    assert set(git(skipped, "ls-files").splitlines()) == set(baked.files())
+    assert not (skipped / "uv.lock").exists()
+
+
+def test_first_push_without_a_lock_names_the_fix_in_every_failing_job(
+    bake: Bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without hooks, CI is the backstop: each job that needs the lock fails at the lock, on one
+    error line naming `uv lock`, and nothing else fails. (The gate, ci-passed, only lists them.)"""
+    project = skipping_uv_steps(bake(), tmp_path / "project", monkeypatch)
+    run = rehearse(project, "push", workflow="ci.yml")
+    show(run, "first push of a commit made without the uv steps")
+    needs_lock = {
+        "audit dependencies and workflows",
+        "lint, format and type check",
+        "run the other pre-commit hooks",
+        *(f"test on ubuntu-latest with Python 3.{minor}" for minor in (11, 12, 13)),
+    }
+    results = run.summary()
+    failed = {name for name, result in results.items() if result == "failure"}
+    # act 0.2.89 ends the run once a job in a called workflow fails, so jobs still running then
+    # report no result ("unknown"); every job that did finish is accounted for.
+    assert failed, results
+    assert {name.split("/")[-1] for name in failed} <= needs_lock, results
+    assert not {name for name, result in results.items() if result == "success"} & {
+        name for name in results if name.split("/")[-1] in needs_lock
+    }, results
+    assert set(results.values()) <= {"success", "failure", "unknown"}, results
+    seen = []
+    for name in failed:
+        failed_steps = {
+            entry.get("step")
+            for entry in run.entries
+            if entry.get("stepResult") == "failure" and " ".join(str(entry.get("job")).split()) == name
+        }
+        # The composite setup (its lock check), or `uv audit --locked` in the job without it.
+        assert failed_steps in ({"./.github/actions/setup-python-uv"}, {"Audit the locked dependencies"}), (
+            name,
+            failed_steps,
+        )
+        text = " ".join(run.job(name).text().split())  # uv wraps its message at 80 columns
+        errors = [line.strip() for line in run.job(name).text().splitlines() if "error" in line.lower()]
+        assert len(errors) <= 1, (name, errors)
+        if errors:
+            assert "uv.lock" in errors[0], (name, errors)
+            assert "run 'uv lock'" in text or "run `uv lock`" in text, (name, text[-2000:])
+            seen.append(name)
+    # act 0.2.89 now and then drops the output of a step that fails within milliseconds (the
+    # step result above is always there); the line itself must show up.
+    assert seen, "no job printed the lock error"
+    run.assert_job("plan", "success")

@@ -490,6 +490,58 @@ _ZIZMOR = (
     ),
 )
 
+# astral-sh/uv-pre-commit 0.11.32: a placeholder package depending on uv==<tag>. Tags carry no
+# `v`. uv-lock, pip-compile and uv-audit reach the package index (or the vulnerability service)
+# at run time unless everything they need is cached or, with `uv lock --check`, already locked.
+_UV_SELECTION = {
+    "pass_filenames": False,
+    "additional_dependencies": [],
+    "minimum_pre_commit_version": "2.9.2",
+}
+_UV = (
+    _hook(
+        "pip-compile",
+        "pip-compile",
+        "uv pip compile",
+        args=[],
+        files=r"^requirements\.(in|txt)$",
+        **_UV_SELECTION,
+    ),
+    _hook(
+        "uv-lock",
+        "uv-lock",
+        "uv lock",
+        args=[],
+        files=r"^(uv\.lock|pyproject\.toml|uv\.toml)$",
+        **_UV_SELECTION,
+    ),
+    _hook(
+        "uv-export",
+        "uv-export",
+        "uv export",
+        args=["--frozen", "--output-file=requirements.txt", "--quiet"],
+        files=r"^uv\.lock$",
+        **_UV_SELECTION,
+    ),
+    _hook(
+        "uv-sync",
+        "uv-sync",
+        "uv sync --no-active",
+        args=["--locked"],
+        always_run=True,
+        stages=["post-checkout", "post-merge", "post-rewrite"],
+        **_UV_SELECTION,
+    ),
+    _hook(
+        "uv-audit",
+        "uv-audit",
+        "uv audit",
+        args=[],
+        files=r"^(uv\.lock|pyproject\.toml|uv\.toml)$",
+        **_UV_SELECTION,
+    ),
+)
+
 # codespell-project/codespell v2.4.3: the repository is the `codespell` package.
 _CODESPELL = (_hook("codespell", "codespell", "codespell", types=["text"]),)
 
@@ -517,6 +569,7 @@ RECIPES: dict[str, Recipe] = {
         versions={"1.7.12": "1.17.0"},
     ),
     "https://github.com/zizmorcore/zizmor-pre-commit": Recipe(_ZIZMOR, ("zizmor=={version}",)),
+    "https://github.com/astral-sh/uv-pre-commit": Recipe(_UV, ("uv=={version}",)),
     "https://github.com/codespell-project/codespell": Recipe(_CODESPELL, ("codespell=={version}",)),
     "https://github.com/Yelp/detect-secrets": Recipe(_DETECT_SECRETS, ("detect-secrets=={version}",)),
 }

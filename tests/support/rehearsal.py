@@ -43,6 +43,7 @@ from typing import Any
 
 import yaml
 
+from support.next_steps import command_blocks, command_of, printed
 from support.precommit_mirrors import build_mirrors
 from support.pythons import find_python
 
@@ -157,33 +158,88 @@ def git(repo: Path, *args: str, check: bool = True) -> str:
     return done.stdout.strip()
 
 
-def prepare_repository(project: Path, repository: str | None = None) -> Path:
-    """Make `project` (a private copy!) a committed git repository on `main`, as a user would.
+def user_shell_env(project: Path) -> dict[str, str]:
+    """The environment of a user's terminal in `project`, as far as this machine allows.
 
-    Locks the project first when uv.lock is missing (the baked README says to commit it), points
-    `origin` at the GitHub URL the workflows would see (never fetched), and lets the checkout
-    stand-in fetch any commit by SHA. Idempotent.
+    Nothing of the test run leaks in (its virtualenv, a surrounding git hook's GIT_DIR). What
+    the rehearsal substitutes is only what this machine cannot reach: pre-commit's hook
+    repositories come from local shim mirrors, uv uses local interpreters and the shared cache.
     """
-    if not (project / "uv.lock").exists():
-        locked = subprocess.run(
-            ["uv", "lock", "--quiet"],
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in _NOT_A_USER_SHELL and not key.startswith(("GITHUB_", "ACT_", "RUNNER_"))
+    }
+    # The template's own virtualenv (pytest, ruff, mypy, pre-commit...) is not on a user's PATH.
+    test_venv = str(Path(sys.prefix) / "bin")
+    path = [entry for entry in os.environ.get("PATH", "").split(os.pathsep) if entry and entry != test_venv]
+    return {
+        **inherited,
+        "PATH": os.pathsep.join(path),
+        **GIT_IDENTITY,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_CACHE_DIR": uv_cache_dir(),
+        "UV_NO_PROGRESS": "1",
+        **precommit_env(project),
+    }
+
+
+_NOT_A_USER_SHELL = frozenset(
+    {"VIRTUAL_ENV", "UV_RUN_RECURSION_DEPTH", "PRE_COMMIT_HOME", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"}
+)
+
+
+def follow_steps(project: Path, steps: Iterable[str], *, slug: str) -> None:
+    """Type each printed step into a shell in the project, as the user would; stop at a failure.
+
+    The first step must be `cd <slug>`: the private copy has another name, so the harness is
+    already there. Every other step runs exactly as printed (comments included) with bash.
+    """
+    steps = list(steps)
+    if not steps or command_of(steps[0]) != f"cd {slug}":
+        raise RehearsalError(f"the next steps should start with `cd {slug}`, not {steps[:1]}")
+    env = user_shell_env(project)
+    for step in steps[1:]:
+        done = subprocess.run(
+            ["bash", "-c", step],
             cwd=project,
             capture_output=True,
             text=True,
             check=False,
-            env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
+            env=env,
+            timeout=1200,
         )
-        if locked.returncode != 0:
-            raise RehearsalError(f"uv lock failed in {project}:\n{locked.stderr}")
-    if not (project / ".git").exists():
-        git(project, "init", "--quiet", "--initial-branch=main")
-        git(project, "config", "uploadpack.allowAnySHA1InWant", "true")
-        git(project, "config", "commit.gpgsign", "false")
-        if repository is None:
-            repository = _repository_from(project)
-        git(project, "remote", "add", "origin", f"https://github.com/{repository}.git")
-        git(project, "add", "--all")
-        git(project, "commit", "--quiet", "--message", "Start from cookiecutter-python-pipeline")
+        if done.returncode != 0:
+            raise RehearsalError(
+                f"next step `{step}` failed in {project} (exit {done.returncode}):\n"
+                f"{done.stdout}{done.stderr}"
+            )
+
+
+def prepare_repository(project: Path) -> Path:
+    """Make `project` (a private copy of a bake!) a committed git repository, as a user would.
+
+    It runs the commands the post-gen hook prints, as printed: the first block (`git init`,
+    `uv sync`, `uv run pre-commit install`, `uv run pytest`, `git add`, `git commit`; the commit
+    runs the project's own hooks through the shim mirrors), then `git remote add origin` from the
+    push block. `git push` is what the rehearsed event stands in for. The harness adds nothing to
+    the project: uv.lock is in the commit only because a printed step wrote it. The one setting
+    it adds, to the repository's own .git/config, lets the checkout stand-in fetch any commit by
+    SHA, as GitHub does. Idempotent.
+    """
+    if (project / ".git").exists():
+        return project
+    owner, slug = _repository_from(project).split("/", 1)
+    local, push = command_blocks(printed({"project_slug": slug, "github_owner": owner}))[:2]
+    if not command_of(local[-1]).startswith("git commit"):
+        raise RehearsalError(f"the first block of next steps should end in `git commit`, not {local[-1]!r}")
+    follow_steps(project, local, slug=slug)
+    follow_steps(
+        project, [f"cd {slug}", *(s for s in push if not command_of(s).startswith("git push"))], slug=slug
+    )
+    git(project, "config", "uploadpack.allowAnySHA1InWant", "true")
     return project
 
 
@@ -192,7 +248,10 @@ def commit_all(project: Path, message: str, *, branch: str | None = None) -> str
     if branch is not None and git(project, "rev-parse", "--abbrev-ref", "HEAD") != branch:
         git(project, "checkout", "--quiet", "-B", branch)
     git(project, "add", "--all")
-    git(project, "commit", "--quiet", "--allow-empty", "--message", message)
+    # What a scenario commits stands for what reaches GitHub. Local hooks are the user's choice
+    # (a clone without `pre-commit install` has none) and CI runs them again in its pre-commit
+    # job, so a scenario may push what a hook would have stopped.
+    git(project, "commit", "--quiet", "--no-verify", "--allow-empty", "--message", message)
     return git(project, "rev-parse", "HEAD")
 
 
@@ -593,7 +652,7 @@ def rehearse(
     `event_payload`. Never raises on a failing workflow: inspect the returned Rehearsal.
     """
     project = Path(project)
-    prepare_repository(project, repository)
+    prepare_repository(project)
     if git(project, "status", "--porcelain"):
         raise RehearsalError(f"{project} has uncommitted changes: commit them (commit_all) before rehearsing")
     repository = repository or _repository_from(project)
@@ -1050,6 +1109,7 @@ __all__ = [
     "check_inputs",
     "commit_all",
     "declared_inputs",
+    "follow_steps",
     "git",
     "local_repository_args",
     "not_executed",
@@ -1058,5 +1118,6 @@ __all__ = [
     "remote_uses",
     "replay_downstream",
     "standin_dir",
+    "user_shell_env",
     "workflow_jobs",
 ]
