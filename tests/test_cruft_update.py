@@ -456,6 +456,19 @@ def test_template_sync_script_in_a_checkout_like_the_workflows(
 LOGO = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\x00" + bytes(range(256))
 
 
+# advance() changes this workflow: the sync leaves it out of the patch and lists it in the body.
+LEFT_OUT = ".github/workflows/ci.yml"
+
+
+def as_proposed(updated: dict[str, bytes], origin: Path) -> dict[str, bytes]:
+    """What cruft update made, less the left-out workflow, which stays as origin's HEAD has it."""
+    committed = subprocess.run(
+        ["git", "show", f"HEAD:{LEFT_OUT}"], cwd=origin, capture_output=True, check=True
+    ).stdout
+    assert updated[LEFT_OUT] != committed, "advance() changes the workflow"
+    return {**updated, LEFT_OUT: committed}
+
+
 def apply_handover(origin: Path, patch: Path, destination: Path, env: dict[str, str]) -> Path:
     """What the propose job does: a fresh one-commit checkout, then plain `git apply` of the patch."""
     git("clone", "--quiet", "--depth", "1", origin.as_uri(), destination, cwd=destination.parent, env=env)
@@ -467,7 +480,8 @@ def test_template_sync_patch_carries_every_kind_of_change(
     template: TemplateRepo, tmp_path: Path, env: dict[str, str]
 ) -> None:
     """The patch, applied with plain git to a fresh checkout, gives exactly what cruft update made:
-    changed, new, deleted and binary files, and the `.rej` files of a shallow checkout."""
+    changed, new, deleted and binary files, and the `.rej` files of a shallow checkout; all but
+    the workflow the template changed, which is left out and listed in the body."""
     origin = project_behind_with_conflict(template, tmp_path, env)
     template.project_file("docs/logo.png").write_bytes(LOGO)
     template.remove(".editorconfig")
@@ -485,8 +499,11 @@ def test_template_sync_patch_carries_every_kind_of_change(
     # Making the patch left cruft's work tree and index as they were.
     assert "?? docs/deployment.md.rej" in status(project, env).splitlines()
 
+    assert f"diff --git a/{LEFT_OUT}".encode() not in patch
+    assert f"- `{LEFT_OUT}`" in (tmp_path / "handover/body.md").read_text("utf-8")
+
     applied = apply_handover(origin, tmp_path / "handover/changes.patch", tmp_path / "applied", env)
-    assert files(applied) == files(project)
+    assert files(applied) == as_proposed(files(project), origin)
     assert (applied / "docs/logo.png").read_bytes() == LOGO
     assert not (applied / ".editorconfig").exists()
     assert (applied / "docs/deployment.md.rej").is_file()
@@ -515,4 +532,4 @@ def test_template_sync_script_reports_conflict_markers(
     # The conflict markers travel in the patch as text; the unmerged index entry stays here.
     assert git("diff", "--name-only", "--diff-filter=U", cwd=project, env=env) == "docs/deployment.md"
     applied = apply_handover(project, tmp_path / "handover/changes.patch", tmp_path / "applied", env)
-    assert files(applied) == files(project)
+    assert files(applied) == as_proposed(files(project), project)

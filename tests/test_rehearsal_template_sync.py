@@ -4,15 +4,17 @@ The project is created the way a user with a private template mirror creates it:
 `cruft create <local git path> --checkout v1`, so its `.cruft.json` names a path that cruft,
 inside the rehearsed `prepare` job, really clones. The template then moves on with commits whose
 subjects are hostile to a pull request body (closing keywords, mentions, links, backticks, a
-very long line) and whose changes cover every kind a patch must carry: a changed workflow, a new
-binary file, a deleted file and a clash with the user's edit (a `.rej` file in a shallow
-checkout). One of them changes the template's post-gen hook to leave a trace (a canary file) of
-every process that runs it, with its environment.
+very long line) and whose changes cover every kind a patch must carry: a new binary file, a
+deleted file and a clash with the user's edit (a `.rej` file in a shallow checkout), and one it
+must not: a changed workflow, which the patch leaves out and the body lists to be taken by hand.
+One of them changes the template's post-gen hook to leave a trace (a canary file) of every
+process that runs it, with its environment.
 
 What is real here: act runs the workflow file unchanged; `prepare` runs the baked script, which
 runs cruft 2.16.0 (uvx, from PyPI) against the local template; the artifact goes through the
 upload/download stand-ins (a per-run folder: act's own artifact server is not used by them);
-`propose` runs `git apply` for real; the create-pull-request stand-in commits and pushes the
+`propose` runs its patch guard (git), its body check (main's copy of the script) and `git apply`
+for real; the create-pull-request stand-in commits and pushes the
 branch to the rehearsal repository. What is not: no pull request is opened (GitHub is out of
 reach): the stand-in records the one it would open, which the test output says.
 """
@@ -58,6 +60,8 @@ if __import__("os").environ.get("REHEARSAL_TEMPLATE_CANARY"):
         _canary.write(json.dumps({"job": _environment.get("GITHUB_JOB", ""), "env": _environment}) + "\\n")
 """
 ZWJ = "\u200d"
+# The workflow the template's move changes: never in the patch, listed in the body instead.
+LEFT_OUT = ".github/workflows/ci.yml"
 
 
 @pytest.fixture(scope="session")
@@ -124,14 +128,17 @@ def advance_hostile(template: TemplateRepo) -> list[str]:
 
 def expected_update(project: Path, template: TemplateRepo, destination: Path) -> dict[str, bytes]:
     """What cruft update makes of main in a one-commit checkout (as actions/checkout fetches),
-    run here by the template's own cruft 2.16.0, outside act."""
+    run here by the template's own cruft 2.16.0, outside act, less what the sync leaves out:
+    the workflow stays as it is on main."""
     subprocess.run(
         ["git", "clone", "--quiet", "--depth", "1", "--branch", "main", project.as_uri(), str(destination)],
         check=True,
         capture_output=True,
     )
     cruft("update", "--skip-apply-ask", "--allow-untracked-files", cwd=destination, env=template.env)
-    return files(destination)
+    updated = files(destination)
+    assert updated[LEFT_OUT] != (project / LEFT_OUT).read_bytes(), "the template's move changes a workflow"
+    return {**updated, LEFT_OUT: (project / LEFT_OUT).read_bytes()}
 
 
 def branch_files(project: Path, branch: str, destination: Path) -> dict[str, bytes]:
@@ -213,9 +220,11 @@ def test_weekly_sync_then_manual_run_with_the_token(template: TemplateRepo, tmp_
     assert pr["base"] == main_before
     assert_body_is_inert(pr["body"], subjects)
     assert "- `docs/deployment.md.rej`" in pr["body"]
+    left_out = pr["body"].split("## Left out: workflow and action files to take by hand")[1]
+    assert [line for line in left_out.splitlines() if line.startswith("- ")] == [f"- `{LEFT_OUT}`"]
+    assert "`uvx cruft diff` on this branch" in left_out
     assert set(pr["changes"]) == {
         "M\t.cruft.json",
-        "M\t.github/workflows/ci.yml",
         "D\t.editorconfig",
         "A\tdocs/deployment.md.rej",
         "A\tdocs/logo.png",
@@ -230,8 +239,11 @@ def test_weekly_sync_then_manual_run_with_the_token(template: TemplateRepo, tmp_
     assert {t["job"] for t in traces} == {"prepare"}
     assert not any(GITHUB_TOKEN in value for t in traces for value in t["env"].values())
     propose_log = weekly.job("propose").text()
-    assert "template_sync.py" not in propose_log
+    # The only script propose runs is main's copy, checking the body; it ran and passed.
+    assert "The pull request body mentions, references and links nothing." in propose_log
+    assert "template_sync.py --body" not in propose_log
     assert "uvx" not in propose_log
+    assert "::error::" not in propose_log
     assert weekly.records("astral-sh/setup-uv")[0]["job"] == "prepare"
     assert len(weekly.records("astral-sh/setup-uv")) == 1
 
@@ -257,6 +269,8 @@ def test_weekly_sync_then_manual_run_with_the_token(template: TemplateRepo, tmp_
     assert pr["token_sha256"] == fingerprint(SYNC_TOKEN)
     assert (pr["branch"], pr["operation"]) == ("template-sync", "updated")
     assert_body_is_inert(pr["body"], subjects)
+    assert f"- `{LEFT_OUT}`" in pr["body"]
+    assert "M\t" + LEFT_OUT not in pr["changes"]
     assert branch_files(project, "template-sync", tmp_path / "branch-2") == expected
     assert git(project, "for-each-ref", "--format=%(refname:short)", "refs/heads").splitlines() == [
         "main",

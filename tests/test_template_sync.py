@@ -2,8 +2,12 @@
 
 - The token path (render tier): the job that runs the template's code (`cruft update` replays
   its hooks and Jinja) holds read permission only, no environment and no secret; every job
-  holding a write permission or a secret runs no command but `git apply` of the downloaded
-  patch, and only SHA-pinned remote actions.
+  holding a write permission or a secret runs no command but the patch guard (git only), the
+  body check (the default branch's own script) and `git apply` of the downloaded patch, and
+  only SHA-pinned remote actions.
+- What the patch leaves out (scripts tier): `.github/workflows/` and `.github/actions/` never
+  reach the automated patch, since a branch runs its workflows before review; the propose
+  job's guard, run with bash from the baked YAML, refuses a patch that touches them anyway.
 - The body (scripts tier): `.github/scripts/template_sync.py`'s sanitising, imported and fed
   hostile commit subjects and file names. GitHub renders pull request bodies as GitHub Flavored
   Markdown, a CommonMark extension; markdown-it-py (CommonMark, in the locked environment through
@@ -12,8 +16,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,8 +38,28 @@ import template_sync  # noqa: E402 (the baked script, imported from the template
 WORKFLOW = ".github/workflows/template-sync.yml"
 ZWJ = "\u200d"
 SHA_PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
-# The one command a job holding the token may run: plain git applying the handed-over patch.
+# The commands a job holding the token may run, exactly: plain git applying the handed-over
+# patch, the git-only guard that refuses a patch touching workflows or local actions, and the
+# default branch's own script checking the body (both before the patch is applied).
 GIT_APPLY = re.compile(r'git apply "\$RUNNER_TEMP/[\w./-]+\.patch"')
+PATCH_GUARD = """\
+patch="$RUNNER_TEMP/template-sync/changes.patch"
+export GIT_INDEX_FILE="$RUNNER_TEMP/template-sync-guard.index"
+git read-tree HEAD
+git apply --cached "$patch"
+if git diff --cached --no-renames --name-only -z HEAD |
+  grep -zqiE '^\\.github(/(workflows|actions)(/|$)|$)'; then
+  echo "::error::The patch changes .github/workflows/ or .github/actions/, refused."
+  exit 1
+fi
+"""
+BODY_CHECK = 'python3 .github/scripts/template_sync.py --check-body "$RUNNER_TEMP/template-sync/body.md"'
+
+
+def allowed_run(run: str) -> bool:
+    return run in (PATCH_GUARD, BODY_CHECK) or GIT_APPLY.fullmatch(run) is not None
+
+
 # What GitHub links or notifies on (docs: "Autolinked references and URLs", "Linking a pull
 # request to an issue using a keyword"): mentions, issue and pull request references in every
 # form a closing keyword accepts, and URLs.
@@ -69,7 +98,7 @@ def token_path_problems(workflow: dict[str, Any]) -> list[str]:
         text = yaml.safe_dump(job)
         permissions = job.get("permissions") or {}
         runs = [str(step["run"]) for step in job.get("steps", []) if "run" in step]
-        if "cruft" in text or "template_sync.py" in text or any(not GIT_APPLY.fullmatch(r) for r in runs):
+        if "cruft" in text or any(not allowed_run(r) for r in runs):
             template_code.append(job_id)
             if set(permissions.values()) - {"read"}:
                 problems.append(f"{job_id} runs template code with permissions {permissions}")
@@ -82,7 +111,7 @@ def token_path_problems(workflow: dict[str, Any]) -> list[str]:
             privileged.append(job_id)
             for step in job.get("steps", []):
                 uses = str(step.get("uses", ""))
-                if "run" in step and not GIT_APPLY.fullmatch(str(step["run"])):
+                if "run" in step and not allowed_run(str(step["run"])):
                     problems.append(f"{job_id} holds a write token or secret and runs {step['run']!r}")
                 if uses and not SHA_PINNED.fullmatch(uses):
                     problems.append(f"{job_id} holds a write token or secret and uses {uses!r}")
@@ -113,6 +142,15 @@ def test_template_sync_token_path(bake: Bake) -> None:
     (propose_pr,) = [s for s in jobs["propose"]["steps"] if "create-pull-request@" in str(s.get("uses"))]
     assert propose_pr["with"]["branch"] == "template-sync"
     assert propose_pr["with"]["token"] == "${{ secrets.TEMPLATE_SYNC_TOKEN || github.token }}"
+    # In propose: download, then the guard and the body check, then git apply, then the PR.
+    order = [
+        "download" if "download-artifact@" in str(s.get("uses")) else s.get("run", s.get("uses"))
+        for s in jobs["propose"]["steps"]
+        if "checkout@" not in str(s.get("uses"))
+    ]
+    assert order[:3] == ["download", PATCH_GUARD, BODY_CHECK], order
+    assert GIT_APPLY.fullmatch(order[3]), order
+    assert len(order) == 5, order
 
 
 @pytest.mark.render
@@ -154,6 +192,24 @@ def test_token_path_check_catches_a_single_job_sync() -> None:
     assert token_path_problems(local) == [
         "propose holds a write token or secret and uses './.github/actions/setup-python-uv'"
     ]
+    # The allow-list is exact: the body check with another script, or any other command, is refused.
+    for run in (
+        "python3 .github/scripts/template_sync.py --body body.md --patch x.patch",
+        BODY_CHECK + " && curl https://example.com",
+        PATCH_GUARD.replace("exit 1", "exit 0"),
+        "uvx cruft check",
+        "bash ./guard.sh",
+    ):
+        sneaky = {
+            "jobs": {
+                "prepare": {"permissions": {"contents": "read"}, "steps": [{"run": "uvx cruft update"}]},
+                "propose": {
+                    "permissions": {"contents": "write"},
+                    "steps": [{"uses": "actions/download-artifact@" + "1" * 40}, {"run": run}],
+                },
+            }
+        }
+        assert f"propose holds a write token or secret and runs {run!r}" in token_path_problems(sneaky), run
 
 
 # ----------------------------------------------------------------------------- the body
@@ -247,6 +303,360 @@ def test_deployment_guide_explains_what_the_sync_needs(bake: Bake, enabled: bool
         "Settings > Actions > General",
         "secret `TEMPLATE_SYNC_TOKEN`",
         "GitHub starts no workflow for a pull request that token opens",
-        "may not push changes to `.github/workflows/`",
+        "**Contents** and **Pull requests: write**",
+        "never changes `.github/workflows/` or `.github/actions/`",
+        "What `prepare` still exposes",
     ):
         assert (needed in guide) is enabled, needed
+    assert "Workflows: write" not in guide
+    assert "may not push changes to `.github/workflows/`" not in guide
+
+
+# ----------------------------------------------------------------------------- what the patch leaves out
+
+
+def git(cwd: Path, *args: str, stdin: bytes | None = None) -> str:
+    completed = subprocess.run(
+        ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=True, env=GIT_ENV
+    )
+    return completed.stdout.decode()
+
+
+GIT_ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+PROJECT_FILES = {
+    ".cruft.json": json.dumps({"template": "/nonexistent/template", "commit": "old"}) + "\n",
+    ".github/workflows/ci.yml": "on: pull_request\n",
+    ".github/actions/setup-python-uv/action.yml": "runs:\n  using: composite\n",
+    ".github/scripts/ci_plan.py": "print('plan')\n",
+    "docs/deployment.md": "Deploy.\n",
+}
+
+
+def project_repo(root: Path) -> Path:
+    """A committed project, as actions/checkout leaves it."""
+    root.mkdir()
+    git(root, "init", "--quiet", "--initial-branch=main")
+    for name, text in PROJECT_FILES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, "utf-8")
+    git(root, "add", "--all")
+    git(root, "commit", "--quiet", "-m", "Initial")
+    return root
+
+
+def patched_paths(patch: Path) -> set[str]:
+    """Every path a patch names, old and new side, from its git headers."""
+    text = patch.read_text("utf-8")
+    return set(re.findall(r"^diff --git a/(\S+) b/", text, re.MULTILINE)) | set(
+        re.findall(r"^diff --git a/\S+ b/(\S+)$", text, re.MULTILINE)
+    )
+
+
+def bump_cruft(root: Path) -> None:
+    (root / ".cruft.json").write_text(
+        json.dumps({"template": "/nonexistent/template", "commit": "new"}), "utf-8"
+    )
+
+
+MOVES = {
+    "workflow-only": (
+        lambda r: (r / ".github/workflows/ci.yml").write_text("on: push\npermissions: write-all\n", "utf-8"),
+        set(),
+        {".github/workflows/ci.yml"},
+    ),
+    "mixed": (
+        lambda r: [
+            (r / ".github/workflows/ci.yml").write_text("on: push\n", "utf-8"),
+            (r / "docs/deployment.md").write_text("Deploy, differently.\n", "utf-8"),
+        ],
+        {"docs/deployment.md"},
+        {".github/workflows/ci.yml"},
+    ),
+    "actions": (
+        lambda r: [
+            (r / ".github/actions/setup-python-uv/action.yml").write_text("runs: {using: node20}\n", "utf-8"),
+            (r / ".github/scripts/ci_plan.py").write_text("print('new plan')\n", "utf-8"),
+        ],
+        {".github/scripts/ci_plan.py"},
+        {".github/actions/setup-python-uv/action.yml"},
+    ),
+    "rename-from-workflow": (
+        lambda r: (r / ".github/workflows/ci.yml").rename(r / "docs/ci.yml"),
+        {"docs/ci.yml"},
+        {".github/workflows/ci.yml"},
+    ),
+    "rename-to-workflow": (
+        lambda r: (r / "docs/deployment.md").rename(r / ".github/workflows/deploy.yml"),
+        {"docs/deployment.md"},
+        {".github/workflows/deploy.yml"},
+    ),
+    "new-workflow-and-odd-case": (
+        lambda r: [
+            (r / ".github/workflows/evil.yml").write_text("on: push\n", "utf-8"),
+            (r / ".GitHub/Workflows").mkdir(parents=True),
+            (r / ".GitHub/Workflows/also.yml").write_text("on: push\n", "utf-8"),
+            (r / ".github/workflows-notes.md").write_text("kept: not the workflows folder\n", "utf-8"),
+        ],
+        {".github/workflows-notes.md"},
+        {".github/workflows/evil.yml", ".GitHub/Workflows/also.yml"},
+    ),
+}
+
+
+@pytest.mark.scripts
+@pytest.mark.parametrize("move", MOVES, ids=list(MOVES))
+def test_patch_leaves_out_workflows_and_actions(
+    move: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    change, kept, held = MOVES[move]
+    root = project_repo(tmp_path / "project")
+    change(root)
+    bump_cruft(root)
+    monkeypatch.chdir(root)
+    patch = tmp_path / "changes.patch"
+    listed_kept, listed_held = template_sync.write_patch(patch)
+    assert set(listed_held) == held
+    assert set(listed_kept) == kept | {".cruft.json"}
+    assert patched_paths(patch) == kept | {".cruft.json"}
+    # The patch applies to a fresh checkout and changes nothing under the held-back folders.
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "clone", "--quiet", root.as_uri(), str(fresh))
+    git(fresh, "apply", str(patch))
+    for name in held:
+        assert (fresh / name).exists() == (name in PROJECT_FILES), name
+        if name in PROJECT_FILES:
+            assert (fresh / name).read_text("utf-8") == PROJECT_FILES[name]
+
+
+def fake_cruft(change: Any) -> Any:
+    """cruft stand-in: `check` says the project is behind, `update` makes the template's move."""
+
+    def run(spec: str, *args: str) -> subprocess.CompletedProcess[str]:
+        if args[0] == "update":
+            change(Path())
+            bump_cruft(Path())
+        return subprocess.CompletedProcess(["cruft", *args], 0 if args[0] != "check" else 1, "", "")
+
+    return run
+
+
+@pytest.mark.scripts
+def test_only_workflow_changes_open_no_pull_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pull request that only moved .cruft.json on would bury the left-out files: none, a warning."""
+    root = project_repo(tmp_path / "project")
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(template_sync, "cruft", fake_cruft(MOVES["workflow-only"][0]))
+    summary, outputs = tmp_path / "summary.md", tmp_path / "outputs"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    handover = tmp_path / "handover"
+    assert (
+        template_sync.main(["--body", str(handover / "body.md"), "--patch", str(handover / "changes.patch")])
+        == 0
+    )
+    assert outputs.read_text("utf-8").splitlines() == ["changed=false"]
+    assert not (handover / "body.md").exists()
+    assert not (handover / "changes.patch").exists()
+    log = capsys.readouterr().out
+    assert "::warning::Template sync: no pull request." in log
+    assert ".github/workflows/ci.yml" in log
+    assert "`uvx cruft update` on `main`" in log
+    assert "- `.github/workflows/ci.yml`" in summary.read_text("utf-8")
+
+
+@pytest.mark.scripts
+def test_mixed_update_lists_left_out_files_in_the_body(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project_repo(tmp_path / "project")
+    monkeypatch.chdir(root)
+
+    def change(r: Path) -> None:
+        MOVES["mixed"][0](r)
+        (r / ".github/actions/setup-python-uv/action.yml").write_text("runs: {using: node20}\n", "utf-8")
+        (r / ".github/workflows/ci.yml.rej").write_text("@@ a hunk\n", "utf-8")
+        (r / "docs/deployment.md.rej").write_text("@@ a hunk\n", "utf-8")
+
+    monkeypatch.setattr(template_sync, "cruft", fake_cruft(change))
+    outputs = tmp_path / "outputs"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    handover = tmp_path / "handover"
+    assert (
+        template_sync.main(["--body", str(handover / "body.md"), "--patch", str(handover / "changes.patch")])
+        == 0
+    )
+    assert outputs.read_text("utf-8").splitlines() == ["changed=true", "conflicts=true"]
+    assert patched_paths(handover / "changes.patch") == {
+        ".cruft.json",
+        "docs/deployment.md",
+        "docs/deployment.md.rej",
+    }
+    text = (handover / "body.md").read_text("utf-8")
+    conflicts, left_out = text.split("## Conflicts to finish by hand")[1].split("## Left out:")
+    assert [line for line in conflicts.splitlines() if line.startswith("- ")] == [
+        "- `docs/deployment.md.rej`"
+    ]
+    assert [line for line in left_out.splitlines() if line.startswith("- ")] == [
+        "- `.github/actions/setup-python-uv/action.yml`",
+        "- `.github/workflows/ci.yml`",
+        "- `.github/workflows/ci.yml.rej`",
+    ]
+    assert "`uvx cruft diff` on this branch" in left_out
+    assert template_sync.body_problems(text) == []
+
+
+# ----------------------------------------------------------------------------- the propose job's checks
+
+
+TAMPERED = [
+    pytest.param("Fixes #12", id="closing-keyword"),
+    pytest.param("closes owner/repo#3", id="cross-repo"),
+    pytest.param("resolves GH-7", id="gh-reference"),
+    pytest.param("thanks @alice and @org/team", id="mentions"),
+    pytest.param("fixes https://github.com/owner/repo/issues/9", id="issue-url"),
+    pytest.param("see www.example.com", id="www"),
+    pytest.param("[x](https://github.com/o/r/blob/main/CHANGELOG.md#1) Fixes #1", id="link-lookalike"),
+    pytest.param("ok\x1b[31m", id="control-character"),
+    pytest.param("x" * 70000, id="too-long"),
+]
+
+
+def hostile_body() -> str:
+    commits = [("a1b2c3d", param.values[0]) for param in HOSTILE]
+    return template_sync.body(
+        "https://github.com/acme/template", commits, ["docs/@org/x.md.rej"], [".github/workflows/#1@bob.yml"]
+    )
+
+
+@pytest.mark.scripts
+def test_body_check_passes_what_the_script_writes(tmp_path: Path) -> None:
+    for text in (
+        hostile_body(),
+        template_sync.body("gh:acme/template", [], []),
+        template_sync.body("/srv/template", [("a1b2c3d", "Fixes #1")], []),
+        template_sync.body("https://github.com/acme/x/issues/1#", [], []),  # odd URL: shown as code, no link
+    ):
+        assert template_sync.body_problems(text) == [], text
+    path = tmp_path / "body.md"
+    path.write_text(hostile_body(), "utf-8")
+    assert template_sync.main(["--check-body", str(path)]) == 0
+
+
+@pytest.mark.scripts
+@pytest.mark.parametrize("addition", TAMPERED)
+def test_body_check_refuses_a_rewritten_body(
+    addition: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What a hook's background process could write into body.md after the script wrote it."""
+    for text in (hostile_body() + addition + "\n", addition):
+        assert template_sync.body_problems(text), text
+    path = tmp_path / "body.md"
+    path.write_text(hostile_body() + "\n" + addition + "\n", "utf-8")
+    assert template_sync.main(["--check-body", str(path)]) == 1
+    assert "::error::template_sync: refusing the pull request body" in capsys.readouterr().out
+
+
+@pytest.mark.scripts
+def test_body_check_refuses_a_body_that_is_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "body.md"
+    path.write_bytes(b"\xff\xfe Fixes #1")
+    assert template_sync.main(["--check-body", str(path)]) == 1
+    assert template_sync.main(["--check-body", str(tmp_path / "missing.md")]) == 1
+
+
+def run_step(script: str, checkout: Path, runner_temp: Path) -> subprocess.CompletedProcess[str]:
+    """A `run:` step as GitHub runs it on Linux (`bash -e {0}`), in the checkout."""
+    step = runner_temp / "step.sh"
+    step.write_text(script, "utf-8")
+    bash = shutil.which("bash")
+    assert bash
+    return subprocess.run(
+        [bash, "-e", str(step)],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**GIT_ENV, "RUNNER_TEMP": str(runner_temp)},
+    )
+
+
+def crafted_patch(tmp_path: Path, change: Any, *, renames: bool = False) -> bytes:
+    scratch = project_repo(tmp_path / "scratch")
+    change(scratch)
+    git(scratch, "add", "--all")
+    return git(
+        scratch, "diff", "--cached", "--binary", *(["-M"] if renames else ["--no-renames"]), "HEAD"
+    ).encode()
+
+
+GUARDED = {
+    "changed-workflow": (lambda r: (r / ".github/workflows/ci.yml").write_text("on: push\n", "utf-8"), False),
+    "new-workflow": (lambda r: (r / ".github/workflows/x.yml").write_text("on: push\n", "utf-8"), False),
+    "local-action": (
+        lambda r: (r / ".github/actions/setup-python-uv/action.yml").write_text("runs: {}\n", "utf-8"),
+        False,
+    ),
+    "rename-out-of-workflows": (lambda r: (r / ".github/workflows/ci.yml").rename(r / "docs/ci.yml"), True),
+    "rename-into-workflows": (
+        lambda r: (r / "docs/deployment.md").rename(r / ".github/workflows/x.yml"),
+        True,
+    ),
+    "mixed": (
+        lambda r: [
+            (r / "docs/deployment.md").write_text("x\n", "utf-8"),
+            (r / ".github/workflows/x.yml").write_text("on: push\n", "utf-8"),
+        ],
+        False,
+    ),
+}
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("case", GUARDED, ids=list(GUARDED))
+def test_propose_guard_refuses_a_patch_touching_workflows(case: str, bake: Bake, tmp_path: Path) -> None:
+    """The guard step's own text from the baked YAML, run with bash against a crafted patch."""
+    (step,) = [
+        s["run"] for s in bake().yaml(WORKFLOW)["jobs"]["propose"]["steps"] if "grep" in str(s.get("run", ""))
+    ]
+    change, renames = GUARDED[case]
+    runner_temp = tmp_path / "runner-temp"
+    (runner_temp / "template-sync").mkdir(parents=True)
+    (runner_temp / "template-sync/changes.patch").write_bytes(
+        crafted_patch(tmp_path, change, renames=renames)
+    )
+    checkout = project_repo(tmp_path / "checkout")
+    guarded = run_step(step, checkout, runner_temp)
+    assert guarded.returncode == 1, guarded
+    assert "::error::The patch changes .github/workflows/ or .github/actions/" in guarded.stdout
+    assert git(checkout, "status", "--porcelain") == "", "the guard touched the work tree"
+
+
+@pytest.mark.render
+def test_propose_guard_passes_what_prepare_writes(
+    bake: Bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (step,) = [
+        s["run"] for s in bake().yaml(WORKFLOW)["jobs"]["propose"]["steps"] if "grep" in str(s.get("run", ""))
+    ]
+    prepared = project_repo(tmp_path / "prepared")
+    MOVES["mixed"][0](prepared)
+    (prepared / "docs/logo.png").write_bytes(b"\x89PNG\x00\xff" + bytes(range(256)))
+    (prepared / ".github/workflows-notes.md").write_text("not a workflow\n", "utf-8")
+    bump_cruft(prepared)
+    monkeypatch.chdir(prepared)
+    runner_temp = tmp_path / "runner-temp"
+    template_sync.write_patch(runner_temp / "template-sync/changes.patch")
+    checkout = project_repo(tmp_path / "checkout")
+    guarded = run_step(step, checkout, runner_temp)
+    assert guarded.returncode == 0, guarded
+    assert git(checkout, "status", "--porcelain") == ""

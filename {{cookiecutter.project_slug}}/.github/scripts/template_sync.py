@@ -7,13 +7,25 @@ included) and a pull request body listing the template commits it brings and any
 cruft could not apply. Writes ``changed=true|false`` to $GITHUB_OUTPUT. Without a
 .cruft.json it explains how to link the project and changes nothing.
 
+The patch never touches ``.github/workflows/`` or ``.github/actions/``: a branch that
+changes a workflow runs it as changed before anyone reviews it (with a write token and
+the repository's secrets), and a local action runs inside the project's own jobs. Such
+files are left out and listed in the body, to be taken by hand; when nothing else
+changed there is no pull request (``changed=false``) and a warning lists them.
+
 ``cruft update`` runs the template's own code (its hooks and Jinja), so the workflow
 runs this script in a job with read-only permissions and no secrets; the job holding
 the token only applies the patch with ``git apply``. Whatever comes from the template
 repository (commit subjects, file names) is shown as neutralised code in the body, so
 it cannot mention people, reference issues or close them on merge.
 
+``--check-body FILE`` is the other side of the hand-over: the job that opens the pull
+request runs its own (the default branch's) copy of this script to refuse a body that
+mentions, references or links anything, in case the template's code rewrote it after
+this script wrote it. It needs the standard library only.
+
 Usage: python .github/scripts/template_sync.py --body PATH --patch PATH [--cruft SPEC]
+       python .github/scripts/template_sync.py --check-body PATH
 """
 
 from __future__ import annotations
@@ -25,6 +37,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import step_outputs
@@ -45,6 +58,16 @@ DIFF_OPTIONS = (
     "--no-color",
 )
 ZWJ = "\u200d"
+# What the automated patch leaves out, matched case-insensitively on the path: the workflows
+# GitHub runs, the local actions they run, and `.github` itself (a file or link replacing
+# the folder). The propose job refuses the same paths with git alone.
+HELD_BACK = re.compile(r"\.github(/(workflows|actions)(/|$)|$)", re.IGNORECASE)
+# The one link the body may hold: the script's own, to the template's changelog on GitHub.
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_CHANGELOG_LINK = re.compile(
+    r"\]\(https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/blob/main/CHANGELOG\.md\)"
+)
+MAX_BODY = 65536  # GitHub's limit on a pull request body, in characters
 # What GitHub turns into a notification or a link that closes or cross-references:
 # @user and @org/team mentions; #12, GH-12 and owner/repo#12 references (what closing
 # keywords such as "Fixes" act on); URLs, which GitHub links back from the issue named.
@@ -52,6 +75,15 @@ _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 _NUMBER_REF = re.compile(r"(#|\bGH-)(?=[0-9])", re.IGNORECASE)
 _URL = re.compile(r"(?<=:)(?=//)|(?<=\bwww)(?=\.)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+# What a body the script wrote never holds outside the changelog link (see body_problems).
+_RAW_SYNTAX = {
+    "a mention": re.compile(r"@[A-Za-z0-9]"),
+    "an issue or pull request reference": re.compile(
+        r"#[0-9]|\bGH-[0-9]", re.IGNORECASE
+    ),
+    "a URL": re.compile(r"://|\bwww\.", re.IGNORECASE),
+    "a control character": re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]"),
+}
 
 
 def cruft(spec: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -117,24 +149,54 @@ def conflicts() -> list[str]:
     return sorted({*rejects, *unmerged.decode("utf-8", "replace").splitlines()})
 
 
-def write_patch(path: Path) -> None:
-    """Everything the update changed, against HEAD, as one binary patch for `git apply`.
+def held_back(path: str) -> bool:
+    """Whether the automated patch leaves this path out (see HELD_BACK)."""
+    return HELD_BACK.match(path) is not None
+
+
+def _checked(result: subprocess.CompletedProcess[bytes]) -> bytes:
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.decode("utf-8", "replace"))
+    return result.stdout
+
+
+def write_patch(path: Path) -> tuple[list[str], list[str]]:
+    """Everything the update changed, against HEAD, as one binary patch for `git apply`,
+    less the held-back paths; returns (paths in the patch, paths held back).
 
     Staged through a private index, so the work tree and the real index (with its
     unmerged entries) stay as cruft left them; untracked files (new files, `*.rej`) are
-    included, ignored ones are not.
+    included, ignored ones are not. Without renames, a file moved to or from a held-back
+    folder is a deletion and an addition, and only the side outside it is kept.
     """
     with tempfile.TemporaryDirectory() as scratch:
         env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
-        for args in (("read-tree", "HEAD"), ("add", "--all")):
-            staged = git(*args, env=env)
-            if staged.returncode != 0:
-                raise RuntimeError(staged.stderr.decode("utf-8", "replace"))
-        diff = git("diff", "--cached", *DIFF_OPTIONS, "HEAD", env=env)
-        if diff.returncode != 0:
-            raise RuntimeError(diff.stderr.decode("utf-8", "replace"))
+        _checked(git("read-tree", "HEAD", env=env))
+        _checked(git("add", "--all", env=env))
+        names = _checked(
+            git(
+                "diff", "--cached", "--name-only", "-z", "--no-renames", "HEAD", env=env
+            )
+        )
+        changed = [n for n in names.decode("utf-8", "surrogateescape").split("\0") if n]
+        held = [name for name in changed if held_back(name)]
+        if held:
+            # Back to HEAD in the private index: left out of the diff below.
+            listed = Path(scratch) / "held"
+            listed.write_bytes(
+                b"".join(n.encode("utf-8", "surrogateescape") + b"\0" for n in held)
+            )
+            _checked(
+                git(
+                    "reset", "--quiet", "HEAD", f"--pathspec-from-file={listed}",
+                    "--pathspec-file-nul",
+                    env={**env, "GIT_LITERAL_PATHSPECS": "1"},
+                )
+            )  # fmt: skip
+        diff = _checked(git("diff", "--cached", *DIFF_OPTIONS, "HEAD", env=env))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(diff.stdout)
+    path.write_bytes(diff)
+    return [name for name in changed if not held_back(name)], held
 
 
 def changelog_link(template: str) -> str:
@@ -142,12 +204,36 @@ def changelog_link(template: str) -> str:
     for prefix in ("gh:", "https://github.com/"):
         if template.startswith(prefix):
             repository = template.removeprefix(prefix).removesuffix(".git").strip("/")
+            if not _REPOSITORY.fullmatch(repository):
+                break
             url = f"https://github.com/{repository}/blob/main/CHANGELOG.md"
             return f"[the template's CHANGELOG]({url})"
     return f"the template's CHANGELOG.md ({neutralise(template, 300)})"
 
 
-def body(template: str, commits: list[tuple[str, str]], rejects: list[str]) -> str:
+def held_back_instruction(*, pull_request: bool) -> str:
+    """How to take the held-back files by hand, in the body or in the job's warning."""
+    where = (
+        "on your machine, run `uvx cruft diff` on this branch (it compares the project"
+        " with the template at its new commit), take the template's changes to the files"
+        " below, review them and commit them to this branch yourself."
+        if pull_request
+        else "on your machine, run `uvx cruft update` on `main`, review the change (these"
+        " files included) and commit it yourself."
+    )
+    return (
+        "The automated update leaves out `.github/workflows/` and `.github/actions/`:"
+        " a branch that changes a workflow runs it before anyone reviews it, with a write"
+        " token and the repository's secrets. Take them by hand: " + where
+    )
+
+
+def body(
+    template: str,
+    commits: list[tuple[str, str]],
+    rejects: list[str],
+    held: Sequence[str] = (),
+) -> str:
     listed = [
         f"- {neutralise(short, 12)} {neutralise(subject)}"
         for short, subject in commits[:MAX_COMMITS]
@@ -178,15 +264,82 @@ def body(template: str, commits: list[tuple[str, str]], rejects: list[str]) -> s
             "",
             *(f"- {neutralise(path, 300)}" for path in rejects),
         ]
+    if held:
+        parts += [
+            "",
+            "## Left out: workflow and action files to take by hand",
+            "",
+            held_back_instruction(pull_request=True),
+            "",
+            *(f"- {neutralise(path, 300)}" for path in held),
+        ]
     return "\n".join(parts) + "\n"
+
+
+def body_problems(text: str) -> list[str]:
+    """Why a pull request body is not one this script writes, if it is not.
+
+    The body may hold the changelog link the script writes; otherwise no mention, no
+    `#12`, `GH-12` or `owner/repo#12` reference (what a closing keyword acts on), no URL
+    and no control character: `neutralise` breaks each of them with a zero-width joiner.
+    """
+    problems = []
+    if len(text) > MAX_BODY:
+        problems.append(f"it is longer than {MAX_BODY} characters")
+    outside_link = _CHANGELOG_LINK.sub("](CHANGELOG)", text)
+    for what, pattern in _RAW_SYNTAX.items():
+        found = pattern.search(outside_link)
+        if found:
+            line = outside_link.count("\n", 0, found.start()) + 1
+            problems.append(f"line {line} holds {what} ({found.group()!r})")
+    return problems
+
+
+def check_body(path: Path) -> int:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"::error::template_sync: the pull request body cannot be read: {error}")
+        return 1
+    problems = body_problems(text)
+    for problem in problems:
+        print(f"::error::template_sync: refusing the pull request body: {problem}")
+    if problems:
+        print(
+            "The template's code rewrote the body after it was written; no pull request."
+        )
+        return 1
+    print("The pull request body mentions, references and links nothing.")
+    return 0
+
+
+def report_held_back(held: list[str]) -> None:
+    """Only held-back files changed: no pull request; say so in the log and job summary."""
+    lines = [f"- `{path}`" for path in held]
+    message = held_back_instruction(pull_request=False)
+    print(
+        f"::warning::Template sync: no pull request. {message} Left out: {', '.join(held)}"
+    )
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as handle:
+            handle.write(
+                "## Template sync: no pull request\n\n" + message + "\n\n"
+                + "\n".join(lines) + "\n"
+            )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--body", type=Path, required=True, help="body to write")
-    parser.add_argument("--patch", type=Path, required=True, help="patch to write")
+    parser.add_argument("--body", type=Path, help="body to write")
+    parser.add_argument("--patch", type=Path, help="patch to write")
     parser.add_argument("--cruft", default=CRUFT, help="cruft requirement to run")
+    parser.add_argument("--check-body", type=Path, help="refuse this body if unsafe")
     args = parser.parse_args(argv)
+    if args.check_body is not None:
+        return check_body(args.check_body)
+    if args.body is None or args.patch is None:
+        parser.error("--body and --patch are required (or --check-body alone)")
     link = Path(".cruft.json")
     if not link.exists():
         print(
@@ -206,11 +359,19 @@ def main(argv: list[str] | None = None) -> int:
     if update.returncode != 0 or after.get("commit") == before.get("commit"):
         print(f"template_sync: error: cruft update failed (exit {update.returncode})")
         return 1
-    rejects = conflicts()
-    write_patch(args.patch)
+    kept, held = write_patch(args.patch)
+    if held and not set(kept) - {".cruft.json"}:
+        # A pull request would only move .cruft.json on, and the left-out files would
+        # never be proposed again: none, so next week's run warns again until taken.
+        args.patch.unlink()
+        report_held_back(held)
+        step_outputs.write({"changed": "false"})
+        return 0
+    rejects = [path for path in conflicts() if not held_back(path)]
     commits = template_commits(before["template"], before["commit"], after["commit"])
+    text = body(before["template"], commits, rejects, held)
     args.body.parent.mkdir(parents=True, exist_ok=True)
-    args.body.write_text(body(before["template"], commits, rejects), encoding="utf-8")
+    args.body.write_text(text, encoding="utf-8")
     step_outputs.write({"changed": "true", "conflicts": str(bool(rejects)).lower()})
     return 0
 
