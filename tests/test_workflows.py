@@ -285,3 +285,12 @@ def test_the_templates_own_workflows_are_clean(template_dir: Path) -> None:
     ):
         result = subprocess.run([str(c) for c in command], capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_gate_is_cancelled_with_its_run_never_skipped(project: Project) -> None:
+    """`ci-passed` is the required check. A job whose only condition is `!cancelled()` ends as
+    cancelled when its run is cancelled; with any other condition added it can end *skipped*,
+    which GitHub counts as a passing required check. So the condition stays exactly this."""
+    gate = project.yaml(".github/workflows/ci.yml")["jobs"]["ci-passed"]
+    assert gate["if"] == "${{ !cancelled() }}"
+    assert gate["steps"][-1]["uses"].startswith("re-actors/alls-green@")
