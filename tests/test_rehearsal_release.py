@@ -555,6 +555,9 @@ def test_manual_release_from_a_branch_is_refused(bake: Bake, tmp_path: Path, ind
 
 
 def misspell(project: Project, old: str, new: str) -> None:
+    """Break release.yml in a later change: the first commit (its hooks would catch some of
+    these, codespell for one) is the bake as the next steps make it."""
+    prepare_repository(project.path)
     workflow = project.path / ".github" / "workflows" / RELEASE
     text = workflow.read_text("utf-8")
     assert text.count(old) == 1, old

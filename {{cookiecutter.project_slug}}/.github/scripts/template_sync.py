@@ -58,11 +58,11 @@ DIFF_OPTIONS = (
     "--no-color",
 )
 ZWJ = "\u200d"
-# What the automated patch leaves out, matched case-insensitively on the path: the workflows
-# GitHub runs, the local actions they run, and `.github` itself (a file or link replacing
-# the folder). The propose job refuses the same paths with git alone.
+# What the automated patch leaves out, matched case-insensitively on the path: the
+# workflows GitHub runs, the local actions they run, and `.github` itself (a file or
+# link replacing the folder). The propose job refuses the same paths with git alone.
 HELD_BACK = re.compile(r"\.github(/(workflows|actions)(/|$)|$)", re.IGNORECASE)
-# The one link the body may hold: the script's own, to the template's changelog on GitHub.
+# The one link the body may hold: the script's own, to the template's changelog.
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _CHANGELOG_LINK = re.compile(
     r"\]\(https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/blob/main/CHANGELOG\.md\)"
@@ -75,7 +75,7 @@ _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 _NUMBER_REF = re.compile(r"(#|\bGH-)(?=[0-9])", re.IGNORECASE)
 _URL = re.compile(r"(?<=:)(?=//)|(?<=\bwww)(?=\.)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-# What a body the script wrote never holds outside the changelog link (see body_problems).
+# What a body the script wrote never holds outside the changelog link (body_problems).
 _RAW_SYNTAX = {
     "a mention": re.compile(r"@[A-Za-z0-9]"),
     "an issue or pull request reference": re.compile(
@@ -214,17 +214,17 @@ def changelog_link(template: str) -> str:
 def held_back_instruction(*, pull_request: bool) -> str:
     """How to take the held-back files by hand, in the body or in the job's warning."""
     where = (
-        "on your machine, run `uvx cruft diff` on this branch (it compares the project"
-        " with the template at its new commit), take the template's changes to the files"
-        " below, review them and commit them to this branch yourself."
+        "on your machine, run `uvx cruft diff` on this branch (it compares the"
+        " project with the template at its new commit), take the template's changes to"
+        " the files below, review them and commit them to this branch yourself."
         if pull_request
-        else "on your machine, run `uvx cruft update` on `main`, review the change (these"
-        " files included) and commit it yourself."
+        else "on your machine, run `uvx cruft update` on `main`, review the change"
+        " (these files included) and commit it yourself."
     )
     return (
         "The automated update leaves out `.github/workflows/` and `.github/actions/`:"
-        " a branch that changes a workflow runs it before anyone reviews it, with a write"
-        " token and the repository's secrets. Take them by hand: " + where
+        " a branch that changes a workflow runs it before anyone reviews it, with a"
+        " write token and the repository's secrets. Take them by hand: " + where
     )
 
 
@@ -305,21 +305,18 @@ def check_body(path: Path) -> int:
     for problem in problems:
         print(f"::error::template_sync: refusing the pull request body: {problem}")
     if problems:
-        print(
-            "The template's code rewrote the body after it was written; no pull request."
-        )
+        print("The template's code rewrote the body after it was written; no PR.")
         return 1
     print("The pull request body mentions, references and links nothing.")
     return 0
 
 
 def report_held_back(held: list[str]) -> None:
-    """Only held-back files changed: no pull request; say so in the log and job summary."""
+    """Only held-back files changed: no pull request; say so in the log and summary."""
     lines = [f"- `{path}`" for path in held]
     message = held_back_instruction(pull_request=False)
-    print(
-        f"::warning::Template sync: no pull request. {message} Left out: {', '.join(held)}"
-    )
+    left_out = ", ".join(held)
+    print(f"::warning::Template sync: no pull request. {message} Left out: {left_out}")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with Path(summary).open("a", encoding="utf-8") as handle:
