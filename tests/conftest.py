@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from support.commands import run
 from support.options import TEMPLATE
+from support.template_repo import TemplateRepo, isolated_env
 
 # Tools must never reach for a Python or a template over the network.
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
@@ -125,3 +126,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             raise pytest.UsageError(
                 f"{item.nodeid} must carry exactly one tier marker of {TIERS}, has {tiers}"
             )
+
+
+@pytest.fixture(scope="session")
+def template_snapshot(tmp_path_factory: pytest.TempPathFactory) -> TemplateRepo:
+    """A git copy of this template's working tree, shared by the cruft and template-sync tests."""
+    root = tmp_path_factory.mktemp("template-snapshot")
+    return TemplateRepo.snapshot(TEMPLATE, root / "template", isolated_env(root / "home"))

@@ -29,7 +29,6 @@ from typing import Any
 
 import pytest
 import yaml
-from support.options import TEMPLATE
 from support.template_repo import (
     BASE_TAG,
     TemplateRepo,
@@ -49,12 +48,6 @@ SLUG = "example-pipeline-package"
 PACKAGE = "example_pipeline_package"
 CONFLICT_LINE = "CI installs from `uv.lock` with `uv sync --locked`, so the lock file must be committed."
 PLAN_TIMEOUT = "name: plan the test matrix\n    runs-on: ubuntu-latest\n    timeout-minutes: "
-
-
-@pytest.fixture(scope="session")
-def template_snapshot(tmp_path_factory: pytest.TempPathFactory) -> TemplateRepo:
-    root = tmp_path_factory.mktemp("template-snapshot")
-    return TemplateRepo.snapshot(TEMPLATE, root / "template", isolated_env(root / "home"))
 
 
 @pytest.fixture

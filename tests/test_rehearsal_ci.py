@@ -17,14 +17,15 @@ from support import rehearsal
 from support.next_steps import command_of, printed
 from support.options import ALL_ON
 from support.rehearsal import (
-    Rehearsal,
     UnknownInput,
+    assert_all_succeeded,
     commit_all,
     git,
     not_executed,
     prepare_repository,
     rehearse,
     replay_downstream,
+    show,
 )
 from support.slack_webhook import slack_webhook
 from support.smtp_server import smtp_server
@@ -50,21 +51,6 @@ def open_pull_request(project: Path, *, changelog: bool = True) -> None:
     readme = project / "README.md"
     readme.write_text(readme.read_text(encoding="utf-8") + "\nRehearsed.\n", encoding="utf-8")
     commit_all(project, "A change under review", branch="feature")
-
-
-def show(rehearsal: Rehearsal, label: str) -> None:
-    print(rehearsal.report(label))
-    for reason in not_executed(rehearsal):
-        print(f"    skipped: {reason}")
-    for job, result in rehearsal.replayed.items():
-        print(f"    replayed upstream: {job} = {result}")
-
-
-def assert_all_succeeded(rehearsal: Rehearsal) -> None:
-    failed = {name: result for name, result in rehearsal.summary().items() if result != "success"}
-    details = "\n\n".join(f"--- {n}\n" + "\n".join(rehearsal.job(n).lines[-60:]) for n in failed)
-    assert not failed, f"{failed} (act exited {rehearsal.returncode})\n{details}"
-    assert rehearsal.returncode == 0, rehearsal.tail()
 
 
 def test_pull_request_on_the_default_bake_is_green(bake: Bake, tmp_path: Path) -> None:

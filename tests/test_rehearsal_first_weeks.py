@@ -22,12 +22,14 @@ from support.rehearsal import (
     SCANNERS,
     STANDINS,
     Rehearsal,
+    assert_all_succeeded,
     commit_all,
     git,
     not_executed,
     prepare_repository,
     rehearse,
     replay_downstream,
+    show,
 )
 from support.slack_webhook import slack_webhook
 from support.smtp_server import smtp_server
@@ -52,21 +54,6 @@ NOTIFY_SECRETS = {
 def private(bake: Bake, tmp_path: Path, **overrides: Any) -> Path:
     """A committed private copy of a shared bake: main holds the baked project."""
     return prepare_repository(bake(**overrides).copy_to(tmp_path / "project").path)
-
-
-def show(rehearsal: Rehearsal, label: str) -> None:
-    print(rehearsal.report(label))
-    for reason in not_executed(rehearsal):
-        print(f"    skipped: {reason}")
-    for job, result in rehearsal.replayed.items():
-        print(f"    replayed upstream: {job} = {result}")
-
-
-def assert_all_succeeded(rehearsal: Rehearsal) -> None:
-    failed = {name: result for name, result in rehearsal.summary().items() if result != "success"}
-    details = "\n\n".join(f"--- {n}\n" + "\n".join(rehearsal.job(n).lines[-60:]) for n in failed)
-    assert not failed, f"{failed} (act exited {rehearsal.returncode})\n{details}"
-    assert rehearsal.returncode == 0, rehearsal.tail()
 
 
 def skipped_because(rehearsal: Rehearsal, job: str) -> str:

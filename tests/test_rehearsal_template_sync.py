@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.options import TEMPLATE
 from support.rehearsal import Rehearsal, commit_all, git, not_executed, prepare_repository, rehearse
 from support.template_repo import BASE_TAG, TemplateRepo, cruft, isolated_env, replace_in
 
@@ -62,12 +61,6 @@ if __import__("os").environ.get("REHEARSAL_TEMPLATE_CANARY"):
 ZWJ = "\u200d"
 # The workflow the template's move changes: never in the patch, listed in the body instead.
 LEFT_OUT = ".github/workflows/ci.yml"
-
-
-@pytest.fixture(scope="session")
-def template_snapshot(tmp_path_factory: pytest.TempPathFactory) -> TemplateRepo:
-    root = tmp_path_factory.mktemp("template-snapshot")
-    return TemplateRepo.snapshot(TEMPLATE, root / "template", isolated_env(root / "home"))
 
 
 @pytest.fixture

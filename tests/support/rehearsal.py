@@ -1024,6 +1024,23 @@ def replay_downstream(
     return again
 
 
+def show(rehearsal: Rehearsal, label: str) -> None:
+    """Print the rehearsal's report, then what it did not run and what it replayed."""
+    print(rehearsal.report(label))
+    for reason in not_executed(rehearsal):
+        print(f"    skipped: {reason}")
+    for job, result in rehearsal.replayed.items():
+        print(f"    replayed upstream: {job} = {result}")
+
+
+def assert_all_succeeded(rehearsal: Rehearsal) -> None:
+    """Every job act reported succeeded, and act itself exited 0; else show the failed jobs."""
+    failed = {name: result for name, result in rehearsal.summary().items() if result != "success"}
+    details = "\n\n".join(f"--- {n}\n" + "\n".join(rehearsal.job(n).lines[-60:]) for n in failed)
+    assert not failed, f"{failed} (act exited {rehearsal.returncode})\n{details}"
+    assert rehearsal.returncode == 0, rehearsal.tail()
+
+
 class OsvService:
     """A local stand-in for the OSV vulnerability service (`uv audit --service-url`).
 
@@ -1106,6 +1123,7 @@ __all__ = [
     "RehearsalError",
     "Scanner",
     "UnknownInput",
+    "assert_all_succeeded",
     "check_inputs",
     "commit_all",
     "declared_inputs",
@@ -1117,6 +1135,7 @@ __all__ = [
     "rehearse",
     "remote_uses",
     "replay_downstream",
+    "show",
     "standin_dir",
     "user_shell_env",
     "workflow_jobs",
