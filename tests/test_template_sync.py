@@ -47,8 +47,9 @@ patch="$RUNNER_TEMP/template-sync/changes.patch"
 export GIT_INDEX_FILE="$RUNNER_TEMP/template-sync-guard.index"
 git read-tree HEAD
 git apply --cached "$patch"
-if git diff --cached --no-renames --name-only -z HEAD |
-  grep -zqiE '^\\.github(/(workflows|actions)(/|$)|$)'; then
+# Listed into a file first: `grep -q` ending a pipe early must never pass the patch.
+git diff --cached --no-renames --name-only -z HEAD > "$RUNNER_TEMP/template-sync-paths"
+if grep -zqiE '^\\.github(/(workflows|actions)(/|$)|$)' "$RUNNER_TEMP/template-sync-paths"; then
   echo "::error::The patch changes .github/workflows/ or .github/actions/, refused."
   exit 1
 fi
@@ -83,6 +84,10 @@ HOSTILE = [
     pytest.param("fix #1\n\n@everyone\r\x1b[31mred\x00", id="control-characters"),
     pytest.param("Fixes #12 " + "x" * 5000, id="very-long"),
     pytest.param("Ünïcode ✓ — émoji 🎉 #١٢", id="unicode"),
+    pytest.param("&commat;alice &#x40;bob Fixes &num;12 org/repo&#x23;3", id="character-references"),
+    pytest.param(
+        "[x](//evil.example) <a href=//evil.example>y</a> [z]: //evil.example", id="protocol-relative"
+    ),
 ]
 
 
@@ -528,6 +533,11 @@ TAMPERED = [
     pytest.param("[x](https://github.com/o/r/blob/main/CHANGELOG.md#1) Fixes #1", id="link-lookalike"),
     pytest.param("ok\x1b[31m", id="control-character"),
     pytest.param("x" * 70000, id="too-long"),
+    pytest.param("thanks &commat;alice", id="named-reference-mention"),
+    pytest.param("Fixes &#x23;12", id="hex-reference-issue"),
+    pytest.param("[x](https&colon;//evil.example)", id="encoded-scheme"),
+    pytest.param("[x](//evil.example)", id="protocol-relative-link"),
+    pytest.param('<a href="https://evil.example">x</a>', id="html-tag"),
 ]
 
 

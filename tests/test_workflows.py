@@ -294,3 +294,15 @@ def test_the_gate_is_cancelled_with_its_run_never_skipped(project: Project) -> N
     gate = project.yaml(".github/workflows/ci.yml")["jobs"]["ci-passed"]
     assert gate["if"] == "${{ !cancelled() }}"
     assert gate["steps"][-1]["uses"].startswith("re-actors/alls-green@")
+
+
+def test_mail_never_reads_a_file_named_by_the_branch(bake: Bake) -> None:
+    """dawidd6/action-send-mail reads a subject or body of `file://PATH` (after trimming) from
+    disk, and both come from the job that ran the branch's notify.py: the send step must refuse
+    any that holds `file://`, wherever it stands."""
+    send = bake(notifications="email").yaml(".github/workflows/notify.yml")["jobs"]["send"]
+    (mail,) = [step for step in send["steps"] if str(step.get("uses", "")).startswith("dawidd6/")]
+    condition = " ".join(str(mail["if"]).split())
+    assert "!contains(needs.write.outputs.subject, 'file://')" in condition
+    assert "!contains(fromJSON(needs.write.outputs.email-body), 'file://')" in condition
+    assert mail["with"]["subject"] == "${{ needs.write.outputs.subject }}"

@@ -74,6 +74,9 @@ MAX_BODY = 65536  # GitHub's limit on a pull request body, in characters
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 _NUMBER_REF = re.compile(r"(#|\bGH-)(?=[0-9])", re.IGNORECASE)
 _URL = re.compile(r"(?<=:)(?=//)|(?<=\bwww)(?=\.)", re.IGNORECASE)
+# What a renderer would decode or open before GitHub looks for mentions: character
+# references (`&commat;`, `&#x23;`), HTML tags and protocol-relative links (`//host`).
+_DECODED = re.compile(r"(?<=&)(?=[#A-Za-z])|(?<=<)(?=[A-Za-z/!?])|(?<=/)(?=/)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 # What a body the script wrote never holds outside the changelog link (body_problems).
 _RAW_SYNTAX = {
@@ -81,7 +84,9 @@ _RAW_SYNTAX = {
     "an issue or pull request reference": re.compile(
         r"#[0-9]|\bGH-[0-9]", re.IGNORECASE
     ),
-    "a URL": re.compile(r"://|\bwww\.", re.IGNORECASE),
+    "a URL": re.compile(r"://|\bwww\.|//", re.IGNORECASE),
+    "a character reference": re.compile(r"&[#A-Za-z]"),
+    "an HTML tag": re.compile(r"<[A-Za-z/!?]"),
     "a control character": re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]"),
 }
 
@@ -106,8 +111,9 @@ def neutralise(text: str, limit: int = MAX_SUBJECT) -> str:
     """Text from the template as inert inline code for a pull request body.
 
     A zero-width joiner goes between `@` and a name, between `#`/`GH-` and a number,
-    and into `://` and `www.`: GitHub sees no mention, issue reference or link (so no
-    closing keyword has anything to close), a reader sees the same characters. Control
+    into `://`, `//` and `www.`, and after `&` and `<`: GitHub sees no mention, issue
+    reference, link, character reference or tag (so no closing keyword has anything to
+    close), a reader sees the same characters. Control
     characters become one space; long text is cut. The result is a code span whose
     backtick fence is longer than any backtick run inside, so markdown, HTML and links
     in the text stay literal.
@@ -118,6 +124,7 @@ def neutralise(text: str, limit: int = MAX_SUBJECT) -> str:
     text = _MENTION.sub("@" + ZWJ, text)
     text = _NUMBER_REF.sub(lambda match: match.group(1) + ZWJ, text)
     text = _URL.sub(ZWJ, text)
+    text = _DECODED.sub(ZWJ, text)
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     if not text or text.startswith("`") or text.endswith("`"):
         text = f" {text} "
