@@ -18,6 +18,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from github_api.install import OpenApiUnavailable, ensure_installed
+from github_api.openapi import Description
 from support.commands import run
 from support.options import TEMPLATE
 from support.template_repo import TemplateRepo, isolated_env
@@ -133,3 +135,13 @@ def template_snapshot(tmp_path_factory: pytest.TempPathFactory) -> TemplateRepo:
     """A git copy of this template's working tree, shared by the cruft and template-sync tests."""
     root = tmp_path_factory.mktemp("template-snapshot")
     return TemplateRepo.snapshot(TEMPLATE, root / "template", isolated_env(root / "home"))
+
+
+@pytest.fixture(scope="session")
+def description() -> Description:
+    """GitHub's REST API description (npm @octokit/openapi), which request bodies must fit."""
+    try:
+        path = ensure_installed()
+    except OpenApiUnavailable as problem:
+        pytest.fail(f"GitHub's OpenAPI description is unavailable: {problem}", pytrace=False)
+    return Description.load(path)

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from conftest import Bake, Project
-from github_api.install import OpenApiUnavailable, ensure_installed
 from github_api.openapi import Description
 from support.github_policy import environments_named_by_workflows
 from support.options import render_combinations
@@ -24,15 +23,6 @@ pytestmark = pytest.mark.render
 COMBINATIONS = [pytest.param(overrides, id=name) for name, overrides in render_combinations()]
 # A reviewer as the script sends it, once it has looked the login up.
 SAMPLE_REVIEWER = {"type": "User", "id": 583231}
-
-
-@pytest.fixture(scope="session")
-def description() -> Description:
-    try:
-        path = ensure_installed()
-    except OpenApiUnavailable as problem:
-        pytest.fail(f"GitHub's OpenAPI description is unavailable: {problem}", pytrace=False)
-    return Description.load(path)
 
 
 @pytest.fixture(params=COMBINATIONS)

@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 from conftest import Bake, Project
-from github_api.install import OpenApiUnavailable, ensure_installed
 from github_api.openapi import Description
 from github_api.server import Environment, FakeGitHub, Repository, closed_port_url, other_host, serve
 from support.github_policy import environments_named_by_workflows
@@ -60,15 +59,6 @@ TAG_RULESET = "protect-release-tags"
 REPOSITORY_ADMIN_ROLE = 5
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@pytest.fixture(scope="session")
-def description() -> Description:
-    try:
-        path = ensure_installed()
-    except OpenApiUnavailable as problem:
-        pytest.fail(f"GitHub's OpenAPI description is unavailable: {problem}", pytrace=False)
-    return Description.load(path)
 
 
 @pytest.fixture
