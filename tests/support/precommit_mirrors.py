@@ -598,6 +598,12 @@ _PYGREP_HOOKS = (
     _pygrep("text-unicode-replacement-char", "no unicode replacement chars", "\ufffd", types=["text"]),
 )
 
+# rvben/rumdl-pre-commit v0.2.60: a placeholder package depending on rumdl==<tag>.
+_RUMDL = (
+    _hook("rumdl", "rumdl check", "rumdl check", types=["markdown"], require_serial=True),
+    _hook("rumdl-fmt", "rumdl fmt", "rumdl fmt", types=["markdown"], require_serial=True),
+)
+
 RECIPES: dict[str, Recipe] = {
     "https://github.com/pre-commit/pre-commit-hooks": Recipe(
         _PRE_COMMIT_HOOKS, ("pre_commit_hooks=={version}",)
@@ -623,6 +629,7 @@ RECIPES: dict[str, Recipe] = {
     "https://github.com/codespell-project/codespell": Recipe(_CODESPELL, ("codespell=={version}",)),
     "https://github.com/Yelp/detect-secrets": Recipe(_DETECT_SECRETS, ("detect-secrets=={version}",)),
     "https://github.com/pre-commit/pygrep-hooks": Recipe(_PYGREP_HOOKS, ()),
+    "https://github.com/rvben/rumdl-pre-commit": Recipe(_RUMDL, ("rumdl=={version}",)),
 }
 
 # Repos pre-commit implements itself; they are never cloned.
