@@ -61,7 +61,8 @@ def test_python_versions_written_once_agree(project: Project) -> None:
         if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
     ]
     assert classified == expected
-    assert pyproject["tool"]["ruff"]["target-version"] == "py" + oldest.replace(".", "")
+    # Ruff reads its target from requires-python; a second copy could disagree.
+    assert "target-version" not in pyproject["tool"]["ruff"]
     assert pyproject["tool"]["mypy"]["python_version"] == oldest
 
 

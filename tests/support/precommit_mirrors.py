@@ -548,6 +548,62 @@ _CODESPELL = (_hook("codespell", "codespell", "codespell", types=["text"]),)
 # Yelp/detect-secrets v1.5.0: the repository is the `detect-secrets` package.
 _DETECT_SECRETS = (_hook("detect-secrets", "Detect secrets", "detect-secrets-hook", files=".*"),)
 
+
+def _pygrep(hook_id: str, name: str, entry: str, **selection: Any) -> Hook:
+    return {"id": hook_id, "name": name, "entry": entry, "language": "pygrep", **selection}
+
+
+# pre-commit/pygrep-hooks v1.10.0: every hook is a regex that pre-commit runs itself (language
+# pygrep), so the upstream definitions work offline unchanged and nothing is installed.
+_PYGREP_HOOKS = (
+    _pygrep("python-check-blanket-noqa", "check blanket noqa", r"(?i)# noqa(?!: )", types=["python"]),
+    _pygrep(
+        "python-check-blanket-type-ignore",
+        "check blanket type ignore",
+        r"# type:? *ignore(?!\[|\w)",
+        types=["python"],
+    ),
+    _pygrep(
+        "python-check-mock-methods",
+        "check for not-real mock methods",
+        "(?x)(\n    assert .*\\.(\n        not_called|\n        called_\n    )|\n"
+        "    # ''.join(rf'(?<!\\b{s})' for s in dir(mock) if s.endswith('Mock')))\n"
+        "    (?<!\\bAsyncMock)(?<!\\bMagicMock)(?<!\\bMock)(?<!\\bNonCallableMagicMock)"
+        "(?<!\\bNonCallableMock)(?<!\\bPropertyMock)\n"
+        "    \\.assert_(\n        any_call|\n        called|\n        called_once|\n"
+        "        called_once_with|\n        called_with|\n        has_calls|\n        not_called\n"
+        "    )($|[^(\\w])\n)\n",
+        types=["python"],
+    ),
+    _pygrep("python-no-eval", "check for eval()", r"\beval\(", types=["python"]),
+    _pygrep("python-no-log-warn", "use logger.warning(", r"(?<!warnings)\.warn\(", types=["python"]),
+    _pygrep(
+        "python-use-type-annotations",
+        "type annotations not comments",
+        r"# type(?!: *ignore([^a-zA-Z0-9]|$))",
+        types=["python"],
+    ),
+    _pygrep(
+        "rst-backticks", "rst ``code`` is two backticks", r"^(?!    ).*(^| )`[^`]+`([^_]|$)", types=["rst"]
+    ),
+    _pygrep(
+        "rst-directive-colons",
+        "rst directives end with two colons",
+        r"^\s*\.\. [a-z]+(| | :):$",
+        types=["rst"],
+    ),
+    _pygrep(
+        "rst-inline-touching-normal", "rst ``inline code`` next to normal text", r"\w``\w", types=["rst"]
+    ),
+    _pygrep("text-unicode-replacement-char", "no unicode replacement chars", "\ufffd", types=["text"]),
+)
+
+# rvben/rumdl-pre-commit v0.2.60: a placeholder package depending on rumdl==<tag>.
+_RUMDL = (
+    _hook("rumdl", "rumdl check", "rumdl check", types=["markdown"], require_serial=True),
+    _hook("rumdl-fmt", "rumdl fmt", "rumdl fmt", types=["markdown"], require_serial=True),
+)
+
 RECIPES: dict[str, Recipe] = {
     "https://github.com/pre-commit/pre-commit-hooks": Recipe(
         _PRE_COMMIT_HOOKS, ("pre_commit_hooks=={version}",)
@@ -572,6 +628,8 @@ RECIPES: dict[str, Recipe] = {
     "https://github.com/astral-sh/uv-pre-commit": Recipe(_UV, ("uv=={version}",)),
     "https://github.com/codespell-project/codespell": Recipe(_CODESPELL, ("codespell=={version}",)),
     "https://github.com/Yelp/detect-secrets": Recipe(_DETECT_SECRETS, ("detect-secrets=={version}",)),
+    "https://github.com/pre-commit/pygrep-hooks": Recipe(_PYGREP_HOOKS, ()),
+    "https://github.com/rvben/rumdl-pre-commit": Recipe(_RUMDL, ("rumdl=={version}",)),
 }
 
 # Repos pre-commit implements itself; they are never cloned.
