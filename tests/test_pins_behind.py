@@ -353,3 +353,15 @@ def test_every_hook_repository_of_a_bake_has_a_release_source(bake: Bake) -> Non
         pins = pins_behind.project_pins(bake(**answers).path, data)
         unknown = [pin.key for pin in pins if pin.source.startswith("unknown:")]
         assert unknown == []
+
+
+def test_without_the_action_list_actions_are_left_to_dependabot(project: Path) -> None:
+    pins = pins_behind.project_pins(project, pins_behind.tomllib.loads(DATA))
+    action_pins = [pin for pin in pins if pin.source.startswith("action:")]
+
+    report = pins_behind.judge(action_pins, {}, fetch=lambda url: {}, actions=None)
+
+    assert len(action_pins) == 4
+    assert (report.behind, report.problems, report.unverified) == ([], [], [])
+    assert report.notes == ["actions: not checked (no --actions-pins list); Dependabot keeps them current"]
+    assert report.exit_code == 0

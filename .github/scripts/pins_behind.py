@@ -71,7 +71,7 @@ class BakeFailed(RuntimeError):
     """cookiecutter could not bake the template with the given answers."""
 
 
-class IndexError_(LookupError):
+class ReleaseLookupError(LookupError):
     """A package index could not answer for one package."""
 
 
@@ -279,9 +279,9 @@ def newest_pypi(name: str, fetch: FetchJson, index: str) -> Version:
     try:
         data = fetch(f"{index}/{urllib.parse.quote(str(canonicalize_name(name)))}/json")
     except urllib.error.HTTPError as error:
-        raise IndexError_(f"{name}: package index answered HTTP {error.code}") from None
+        raise ReleaseLookupError(f"{name}: package index answered HTTP {error.code}") from None
     except (urllib.error.URLError, OSError) as error:
-        raise IndexError_(f"{name}: package index unreachable ({error})") from None
+        raise ReleaseLookupError(f"{name}: package index unreachable ({error})") from None
     releases = []
     for text, files in (data.get("releases") or {}).items():
         version = _version(text)
@@ -291,7 +291,7 @@ def newest_pypi(name: str, fetch: FetchJson, index: str) -> Version:
             continue
         releases.append(version)
     if not releases:
-        raise IndexError_(f"{name}: no final release on the package index")
+        raise ReleaseLookupError(f"{name}: no final release on the package index")
     return max(releases)
 
 
@@ -299,12 +299,12 @@ def newest_npm(name: str, fetch: FetchJson, registry: str) -> Version:
     try:
         data = fetch(f"{registry}/{urllib.parse.quote(name, safe='@')}")
     except urllib.error.HTTPError as error:
-        raise IndexError_(f"{name}: npm registry answered HTTP {error.code}") from None
+        raise ReleaseLookupError(f"{name}: npm registry answered HTTP {error.code}") from None
     except (urllib.error.URLError, OSError) as error:
-        raise IndexError_(f"{name}: npm registry unreachable ({error})") from None
+        raise ReleaseLookupError(f"{name}: npm registry unreachable ({error})") from None
     latest = _version(str((data.get("dist-tags") or {}).get("latest", "")))
     if latest is None:
-        raise IndexError_(f"{name}: npm registry names no latest release")
+        raise ReleaseLookupError(f"{name}: npm registry names no latest release")
     return latest
 
 
@@ -384,7 +384,7 @@ def _newest(
         tag = _version(actions[key]["tag"])
         if tag is not None:
             return tag
-    raise IndexError_(f"{key}: no source of releases known")
+    raise ReleaseLookupError(f"{key}: no source of releases known")
 
 
 def judge(
@@ -399,15 +399,19 @@ def judge(
     """Compare every pin with its newest release; fetch is called once per package."""
     report = Report()
     pins = list(pins)
+    skipped_actions = any(pin.source.startswith("action:") for pin in pins)
     held = data.get("held-back", [])
-    releases: dict[str, Version | IndexError_] = {}
+    releases: dict[str, Version | ReleaseLookupError] = {}
 
-    def lookup(pin: Pin) -> Version | IndexError_:
+    def lookup(pin: Pin) -> Version | ReleaseLookupError:
         try:
             return _newest(pin, fetch, index, registry, actions)
-        except IndexError_ as error:
+        except ReleaseLookupError as error:
             return error
 
+    # Without the action list, action pins and the tool versions that follow an action's tag
+    # are left to Dependabot (one note below), not counted as uncheckable.
+    pins = [pin for pin in pins if actions is not None or not pin.source.startswith("action:")]
     tool_pins = [pin for pin in pins if not (pin.source.startswith("action:") and pin.sha)]
     unique = {(pin.source, pin.components): pin for pin in tool_pins if not pin.source.startswith("unknown:")}
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
@@ -417,9 +421,8 @@ def judge(
     used_holds: set[str] = set()
     for pin in pins:
         report.checked += 1
-        if pin.source.startswith("action:") and pin.sha:
-            if actions is not None:
-                judge_action(pin, actions, report)
+        if pin.source.startswith("action:") and pin.sha and actions is not None:
+            judge_action(pin, actions, report)
             continue
         if pin.source.startswith("unknown:"):
             report.problems.append(
@@ -428,7 +431,7 @@ def judge(
             )
             continue
         newest = releases[f"{pin.source}#{pin.components}"]
-        if isinstance(newest, IndexError_):
+        if isinstance(newest, ReleaseLookupError):
             report.problems.append(f"{pin.file}: {pin.name} pinned {pin.pinned}: {newest}")
             continue
         if _is_current(pin.pinned, newest):
@@ -445,7 +448,7 @@ def judge(
             report.notes.append(
                 f".github/pins.toml: held-back {entry['name']} {entry['pinned']} matches no pin; remove it"
             )
-    if actions is None and any(pin.source.startswith("action:") and pin.sha for pin in pins):
+    if actions is None and skipped_actions:
         report.notes.append("actions: not checked (no --actions-pins list); Dependabot keeps them current")
     return report
 
