@@ -264,8 +264,8 @@ def _verbose(*alternatives: str) -> str:
 _YAML = {"types": ["yaml"]}
 _JSON_YAML = {"types_or": ["json", "yaml"]}
 
-# python-jsonschema/check-jsonschema 0.39.0: schemas are vendored in the package, so every
-# builtin-schema hook runs offline.
+# python-jsonschema/check-jsonschema 0.39.0 (checked against the sdist's .pre-commit-hooks.yaml):
+# schemas are vendored in the package, so every builtin-schema hook runs offline.
 _CHECK_JSONSCHEMA = (
     _hook(
         "check-jsonschema",
@@ -389,6 +389,14 @@ _CHECK_JSONSCHEMA = (
         "Validate GitHub Workflows",
         "github-workflows",
         r"^\.github/workflows/[^/]+$",
+        **_YAML,
+    ),
+    # New in 0.39.0: a schema of check-jsonschema's own, not a vendored one.
+    _hook(
+        "check-github-workflows-require-timeout",
+        "Require timeout-minutes in GitHub Workflows",
+        "check-jsonschema --builtin-schema custom.github-workflows-require-timeout",
+        files=r"^\.github/workflows/[^/]+$",
         **_YAML,
     ),
     _jsonschema_vendor(
