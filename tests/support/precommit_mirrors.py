@@ -215,7 +215,7 @@ def _ruff_hook(hook_id: str, name: str, command: str) -> Hook:
     )
 
 
-# astral-sh/ruff-pre-commit v0.16.4: a placeholder package depending on ruff==<tag>.
+# astral-sh/ruff-pre-commit v0.17.6: a placeholder package depending on ruff==<tag>.
 _RUFF = (
     _ruff_hook("ruff-check", "ruff check", "check"),
     _ruff_hook("ruff-format", "ruff format", "format"),
@@ -236,7 +236,7 @@ _MYPY = (
     ),
 )
 
-# abravalheri/validate-pyproject v0.25: the hook installs the repository itself with its [all]
+# abravalheri/validate-pyproject v0.27: the hook installs the repository itself with its [all]
 # extra (trove-classifiers, packaging); the shim offers the same extra so `.[all]` means the same.
 _VALIDATE_PYPROJECT = (
     _hook(
@@ -264,8 +264,8 @@ def _verbose(*alternatives: str) -> str:
 _YAML = {"types": ["yaml"]}
 _JSON_YAML = {"types_or": ["json", "yaml"]}
 
-# python-jsonschema/check-jsonschema 0.37.4: schemas are vendored in the package, so every
-# builtin-schema hook runs offline.
+# python-jsonschema/check-jsonschema 0.39.0 (checked against the sdist's .pre-commit-hooks.yaml):
+# schemas are vendored in the package, so every builtin-schema hook runs offline.
 _CHECK_JSONSCHEMA = (
     _hook(
         "check-jsonschema",
@@ -391,6 +391,14 @@ _CHECK_JSONSCHEMA = (
         r"^\.github/workflows/[^/]+$",
         **_YAML,
     ),
+    # New in 0.39.0: a schema of check-jsonschema's own, not a vendored one.
+    _hook(
+        "check-github-workflows-require-timeout",
+        "Require timeout-minutes in GitHub Workflows",
+        "check-jsonschema --builtin-schema custom.github-workflows-require-timeout",
+        files=r"^\.github/workflows/[^/]+$",
+        **_YAML,
+    ),
     _jsonschema_vendor(
         "check-gitlab-ci",
         "Validate GitLab CI config",
@@ -477,7 +485,7 @@ _ACTIONLINT = (
     _hook("actionlint-system", "Lint GitHub Actions workflow files", "actionlint", **_ACTIONLINT_SELECTION),
 )
 
-# zizmorcore/zizmor-pre-commit v1.29.0: a placeholder package depending on zizmor==<tag>.
+# zizmorcore/zizmor-pre-commit v1.32.0: a placeholder package depending on zizmor==<tag>.
 _ZIZMOR = (
     _hook(
         "zizmor",
@@ -490,7 +498,7 @@ _ZIZMOR = (
     ),
 )
 
-# astral-sh/uv-pre-commit 0.11.32: a placeholder package depending on uv==<tag>. Tags carry no
+# astral-sh/uv-pre-commit 0.13.9: a placeholder package depending on uv==<tag>. Tags carry no
 # `v`. uv-lock, pip-compile and uv-audit reach the package index (or the vulnerability service)
 # at run time unless everything they need is cached or, with `uv lock --check`, already locked.
 _UV_SELECTION = {

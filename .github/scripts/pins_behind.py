@@ -1,0 +1,532 @@
+"""List every pinned version that is behind its newest release, for the template and its bakes.
+
+    uv run python .github/scripts/pins_behind.py                # template + default and all-options bakes
+    uv run python .github/scripts/pins_behind.py --project DIR  # one baked project
+
+Pins are read from the files that hold them: `pyproject.toml` (build requires, dependencies,
+dependency groups; a range must admit the newest release), `uv.lock`, `.pre-commit-config.yaml`
+(each hook repository's rev, mapped to a package release in .github/pins.toml, and every
+additional dependency), `package.json`, workflow and action files (SHA pins with their
+`# vX.Y.Z` comment, and tool versions passed to actions), and `name==X.Y.Z` anywhere else in
+text (`uvx twine==X.Y.Z` in a workflow, `pip install "uv==X.Y.Z"`, scripts, README commands).
+
+Newest releases come from PyPI and npm. GitHub is not asked: actions are compared with a list of
+verified action pins (`--actions-pins`, by default ../shared/actions-pins.json beside the
+repository); without one they are left to Dependabot and the script says so.
+
+Prints one line per pin behind (`file: name pinned X, newest Y`), the pins held back in
+.github/pins.toml with their reason, newer action releases seen but not verified, and a summary.
+Exits 1 when anything is behind (or cannot be checked), else 0. Needs the package indexes, so it
+is a script, not a test; its parsing is tested offline against a local fake index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import fnmatch
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import tomllib
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+DATA = REPOSITORY / ".github" / "pins.toml"
+DEFAULT_ACTIONS_PINS = REPOSITORY.parent / "shared" / "actions-pins.json"
+PYPI = "https://pypi.org/pypi"
+NPM = "https://registry.npmjs.org"
+
+FetchJson = Callable[[str], Any]
+
+# An exact requirement (name, optional [extras], ==, version) in free text; the name must not
+# continue a longer word or path.
+_TEXT_PIN = re.compile(
+    r"(?<![\w.\-/])(?P<name>[A-Za-z][A-Za-z0-9._-]*)(?:\[[A-Za-z0-9_,\s-]*\])?==(?P<version>\d[0-9A-Za-z.!+-]*\d|\d)"
+)
+# `uses: owner/repo[/path]@<40 hex> # vX.Y.Z`: the comment is the version the SHA stands for.
+_USES = re.compile(
+    r"uses:\s*['\"]?(?P<action>[\w.-]+/[\w.-]+(?:/[\w./-]+)?)@(?P<sha>[0-9a-f]{40})['\"]?"
+    r"(?:\s*#\s*(?P<tag>v?\d[\w.-]*))?"
+)
+_STRUCTURED = {"pyproject.toml", "uv.lock", ".pre-commit-config.yaml", "package.json"}
+
+
+class BakeFailed(RuntimeError):
+    """cookiecutter could not bake the template with the given answers."""
+
+
+class ReleaseLookupError(LookupError):
+    """A package index could not answer for one package."""
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One pinned version, where it is, and how to find its newest release."""
+
+    file: str
+    name: str
+    pinned: str  # as written: "v0.17.6", "==1.2.3", ">=0.13.6,<0.14"
+    source: str  # "pypi:NAME", "npm:NAME", "action:OWNER/REPO[/PATH]"
+    components: int | None = None  # compare only the first N release components of the newest
+    sha: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.source.partition(":")[2]
+
+
+def _grouped(lines: Iterable[str]) -> list[str]:
+    places: dict[str, list[str]] = {}
+    for line in lines:
+        file, _, message = line.partition(": ")
+        places.setdefault(message, []).append(file)
+    return [
+        f"{files[0]}{f' (+{len(files) - 1} more)' if len(files) > 1 else ''}: {message}"
+        for message, files in places.items()
+    ]
+
+
+@dataclass
+class Report:
+    behind: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    checked: int = 0
+
+    def lines(self) -> list[str]:
+        """Behind and uncheckable pins one per place; held and unverified ones once per pin."""
+        summary = (
+            f"{self.checked} pins checked: {len(self.behind)} behind, {len(self.held)} held back, "
+            f"{len(self.unverified)} with a newer unverified release, {len(self.problems)} not checkable"
+        )
+        grouped = [*_grouped(self.held), *_grouped(self.unverified)]
+        return [*self.behind, *self.problems, *grouped, *self.notes, summary]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.behind or self.problems else 0
+
+
+# --- reading pins -------------------------------------------------------------------------------
+
+
+def _requirement_pins(file: str, requirements: Iterable[Any]) -> Iterator[Pin]:
+    for item in requirements:
+        if not isinstance(item, str):
+            continue  # {include-group = "..."}
+        try:
+            requirement = Requirement(item)
+        except InvalidRequirement:
+            continue
+        if requirement.url or not str(requirement.specifier):
+            continue
+        yield Pin(file, requirement.name, str(requirement.specifier), f"pypi:{requirement.name}")
+
+
+def pyproject_pins(path: Path, file: str) -> Iterator[Pin]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    yield from _requirement_pins(file, data.get("build-system", {}).get("requires", []))
+    project = data.get("project", {})
+    yield from _requirement_pins(file, project.get("dependencies", []))
+    for extra in project.get("optional-dependencies", {}).values():
+        yield from _requirement_pins(file, extra)
+    for group in data.get("dependency-groups", {}).values():
+        yield from _requirement_pins(file, group)
+
+
+def lock_pins(path: Path, file: str) -> Iterator[Pin]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    for package in data.get("package", []):
+        if "registry" in package.get("source", {}) and "version" in package:
+            yield Pin(file, package["name"], f"=={package['version']}", f"pypi:{package['name']}")
+
+
+def precommit_pins(path: Path, file: str, hook_repos: Mapping[str, Any]) -> Iterator[Pin]:
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    known = {url.lower().rstrip("/").removesuffix(".git"): entry for url, entry in hook_repos.items()}
+    for repo in config.get("repos") or []:
+        url = str(repo.get("repo", ""))
+        for hook in repo.get("hooks") or []:
+            yield from _requirement_pins(file, hook.get("additional_dependencies") or [])
+        if url in {"local", "meta"}:
+            continue
+        name = url.rstrip("/").rsplit("/", 1)[-1]
+        entry = known.get(url.lower().rstrip("/").removesuffix(".git"))
+        source = f"pypi:{entry['pypi']}" if entry else f"unknown:{url}"
+        yield Pin(file, name, str(repo.get("rev", "")), source, (entry or {}).get("components"))
+
+
+def package_json_pins(path: Path, file: str) -> Iterator[Pin]:
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    for section in ("dependencies", "devDependencies"):
+        for name, version in (manifest.get(section) or {}).items():
+            yield Pin(file, name, str(version), f"npm:{name}")
+
+
+def _steps(document: Any) -> Iterator[Mapping[str, Any]]:
+    if not isinstance(document, dict):
+        return
+    for job in (document.get("jobs") or {}).values():
+        yield from (job.get("steps") or []) if isinstance(job, dict) else []
+    yield from (document.get("runs") or {}).get("steps") or []
+
+
+def workflow_pins(path: Path, file: str, action_inputs: Mapping[str, Any]) -> Iterator[Pin]:
+    text = path.read_text(encoding="utf-8")
+    for match in _USES.finditer(text):
+        tag = match["tag"] or "(no version comment)"
+        yield Pin(file, match["action"], tag, f"action:{match['action']}", sha=match["sha"])
+    for step in _steps(yaml.safe_load(text)):
+        uses = str(step.get("uses", "")).partition("@")[0]
+        for input_name, source in (action_inputs.get(uses) or {}).items():
+            value = (step.get("with") or {}).get(input_name)
+            if value is None:
+                continue
+            kind = "pypi" if "pypi" in source else "action"
+            yield Pin(file, f"{uses} {input_name}", str(value), f"{kind}:{source[kind]}")
+
+
+def text_pins(path: Path, file: str, not_pins: Iterable[str] = ()) -> Iterator[Pin]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError):
+        return
+    ignored = {canonicalize_name(name) for name in not_pins}
+    for match in _TEXT_PIN.finditer(text):
+        name = match["name"]
+        if canonicalize_name(name) in ignored:
+            continue
+        yield Pin(file, name, f"=={match['version']}", f"pypi:{name}")
+
+
+def _skipped(relative: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatch(relative, pattern) or relative == pattern for pattern in patterns)
+
+
+def _files(root: Path) -> Iterator[Path]:
+    """Files under root, without hidden folders other than .github and .ci, caches or node_modules."""
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(
+            name
+            for name in subfolders
+            if name not in {"__pycache__", "node_modules"}
+            and (not name.startswith(".") or name in {".github", ".ci"})
+        )
+        yield from (Path(folder) / name for name in sorted(files))
+
+
+def project_pins(root: Path, data: Mapping[str, Any], label: str = "") -> list[Pin]:
+    """Every pin under `root`, named `label/relative-path`."""
+    skip = data.get("scan", {}).get("skip", [])
+    pins: list[Pin] = []
+    for path in _files(root):
+        relative = path.relative_to(root).as_posix()
+        parts = relative.split("/")
+        if _skipped(relative, skip):
+            continue
+        file = f"{label}{relative}"
+        name = path.name
+        if name == "pyproject.toml":
+            pins += pyproject_pins(path, file)
+        elif name == "uv.lock":
+            pins += lock_pins(path, file)
+        elif name == ".pre-commit-config.yaml":
+            pins += precommit_pins(path, file, data.get("hook-repos", {}))
+        elif name == "package.json":
+            pins += package_json_pins(path, file)
+        elif parts[0] == ".github" and path.suffix in {".yml", ".yaml"} and name != "dependabot.yml":
+            pins += workflow_pins(path, file, data.get("action-inputs", {}))
+        if name not in _STRUCTURED:
+            pins += text_pins(path, file, data.get("scan", {}).get("not-pins", []))
+    return pins
+
+
+# --- newest releases ----------------------------------------------------------------------------
+
+
+def fetch_json(url: str) -> Any:
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def _version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def newest_pypi(name: str, fetch: FetchJson, index: str) -> Version:
+    try:
+        data = fetch(f"{index}/{urllib.parse.quote(str(canonicalize_name(name)))}/json")
+    except urllib.error.HTTPError as error:
+        raise ReleaseLookupError(f"{name}: package index answered HTTP {error.code}") from None
+    except (urllib.error.URLError, OSError) as error:
+        raise ReleaseLookupError(f"{name}: package index unreachable ({error})") from None
+    releases = []
+    for text, files in (data.get("releases") or {}).items():
+        version = _version(text)
+        if version is None or version.is_prerelease or version.is_devrelease:
+            continue
+        if files and all(file.get("yanked") for file in files):
+            continue
+        releases.append(version)
+    if not releases:
+        raise ReleaseLookupError(f"{name}: no final release on the package index")
+    return max(releases)
+
+
+def newest_npm(name: str, fetch: FetchJson, registry: str) -> Version:
+    try:
+        data = fetch(f"{registry}/{urllib.parse.quote(name, safe='@')}")
+    except urllib.error.HTTPError as error:
+        raise ReleaseLookupError(f"{name}: npm registry answered HTTP {error.code}") from None
+    except (urllib.error.URLError, OSError) as error:
+        raise ReleaseLookupError(f"{name}: npm registry unreachable ({error})") from None
+    latest = _version(str((data.get("dist-tags") or {}).get("latest", "")))
+    if latest is None:
+        raise ReleaseLookupError(f"{name}: npm registry names no latest release")
+    return latest
+
+
+def _truncate(version: Version, components: int | None) -> Version:
+    if components is None:
+        return version
+    return Version(".".join(str(part) for part in version.release[:components]))
+
+
+# --- judging ------------------------------------------------------------------------------------
+
+
+def _held_back(pin: Pin, held: Iterable[Mapping[str, str]]) -> Mapping[str, str] | None:
+    pinned = _pinned_version(pin)
+    for entry in held:
+        same_name = canonicalize_name(entry["name"]) in {
+            canonicalize_name(pin.name),
+            canonicalize_name(pin.key),
+        }
+        if same_name and pinned is not None and _version(entry["pinned"]) == pinned:
+            return entry
+    return None
+
+
+def _pinned_version(pin: Pin) -> Version | None:
+    text = pin.pinned.removeprefix("==")
+    return _version(text)
+
+
+def judge_action(pin: Pin, actions: Mapping[str, Any], report: Report) -> None:
+    known = actions.get(pin.key) or actions.get("/".join(pin.key.split("/")[:2]))
+    if known is None:
+        report.problems.append(f"{pin.file}: {pin.key} pinned {pin.pinned}, not in the verified action list")
+        return
+    candidates = {known["tag"]: known["sha"]}
+    newer = known.get("newer_seen_elsewhere") or {}
+    if newer.get("tag"):
+        candidates[newer["tag"]] = newer["sha"]
+    pinned = _version(pin.pinned)
+    if pin.sha is not None:
+        if pin.pinned not in candidates:
+            if pinned is not None and pinned < (_version(known["tag"]) or pinned):
+                report.behind.append(f"{pin.file}: {pin.key} pinned {pin.pinned}, newest {known['tag']}")
+            else:
+                report.problems.append(
+                    f"{pin.file}: {pin.key} pinned {pin.pinned}, which the action list does not know "
+                    f"(verified {known['tag']})"
+                )
+            return
+        if candidates[pin.pinned] != pin.sha:
+            report.problems.append(
+                f"{pin.file}: {pin.key} {pin.pinned} pinned to {pin.sha}, but that tag is "
+                f"{candidates[pin.pinned]} in the action list"
+            )
+            return
+    verified = _version(known["tag"])
+    if pinned is not None and verified is not None and pinned < verified:
+        report.behind.append(f"{pin.file}: {pin.key} pinned {pin.pinned}, newest {known['tag']}")
+        return
+    unverified = _version(str(newer.get("tag", "")))
+    if pinned is not None and unverified is not None and pinned < unverified:
+        report.unverified.append(
+            f"{pin.file}: {pin.key} pinned {pin.pinned}, newer seen {newer['tag']} "
+            f"({newer['sha']}, not verified in the action's own repository)"
+        )
+
+
+def _newest(
+    pin: Pin, fetch: FetchJson, index: str, registry: str, actions: Mapping[str, Any] | None
+) -> Version:
+    kind, _, key = pin.source.partition(":")
+    if kind == "pypi":
+        return _truncate(newest_pypi(key, fetch, index), pin.components)
+    if kind == "npm":
+        return newest_npm(key, fetch, registry)
+    if kind == "action" and actions is not None and key in actions:
+        tag = _version(actions[key]["tag"])
+        if tag is not None:
+            return tag
+    raise ReleaseLookupError(f"{key}: no source of releases known")
+
+
+def judge(
+    pins: Iterable[Pin],
+    data: Mapping[str, Any],
+    *,
+    fetch: FetchJson = fetch_json,
+    index: str = PYPI,
+    registry: str = NPM,
+    actions: Mapping[str, Any] | None = None,
+) -> Report:
+    """Compare every pin with its newest release; fetch is called once per package."""
+    report = Report()
+    pins = list(pins)
+    skipped_actions = any(pin.source.startswith("action:") for pin in pins)
+    held = data.get("held-back", [])
+    releases: dict[str, Version | ReleaseLookupError] = {}
+
+    def lookup(pin: Pin) -> Version | ReleaseLookupError:
+        try:
+            return _newest(pin, fetch, index, registry, actions)
+        except ReleaseLookupError as error:
+            return error
+
+    # Without the action list, action pins and the tool versions that follow an action's tag
+    # are left to Dependabot (one note below), not counted as uncheckable.
+    pins = [pin for pin in pins if actions is not None or not pin.source.startswith("action:")]
+    tool_pins = [pin for pin in pins if not (pin.source.startswith("action:") and pin.sha)]
+    unique = {(pin.source, pin.components): pin for pin in tool_pins if not pin.source.startswith("unknown:")}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        for key, result in zip(unique, pool.map(lookup, unique.values()), strict=True):
+            releases[f"{key[0]}#{key[1]}"] = result
+
+    used_holds: set[str] = set()
+    for pin in pins:
+        report.checked += 1
+        if pin.source.startswith("action:") and pin.sha and actions is not None:
+            judge_action(pin, actions, report)
+            continue
+        if pin.source.startswith("unknown:"):
+            report.problems.append(
+                f"{pin.file}: {pin.name} pinned {pin.pinned}: no release source for {pin.key}; "
+                f"add it to .github/pins.toml [hook-repos]"
+            )
+            continue
+        newest = releases[f"{pin.source}#{pin.components}"]
+        if isinstance(newest, ReleaseLookupError):
+            report.problems.append(f"{pin.file}: {pin.name} pinned {pin.pinned}: {newest}")
+            continue
+        if _is_current(pin.pinned, newest):
+            continue
+        line = f"{pin.file}: {pin.name} pinned {pin.pinned}, newest {newest}"
+        hold = _held_back(pin, held)
+        if hold is not None:
+            used_holds.add(hold["name"])
+            report.held.append(f"{line}, held back: {hold['reason']}")
+        else:
+            report.behind.append(line)
+    for entry in held:
+        if entry["name"] not in used_holds:
+            report.notes.append(
+                f".github/pins.toml: held-back {entry['name']} {entry['pinned']} matches no pin; remove it"
+            )
+    if actions is None and skipped_actions:
+        report.notes.append("actions: not checked (no --actions-pins list); Dependabot keeps them current")
+    return report
+
+
+def _is_current(pinned: str, newest: Version) -> bool:
+    exact = _version(pinned.removeprefix("=="))
+    if exact is not None:
+        return exact >= newest
+    try:
+        specifier = SpecifierSet(pinned)
+    except ValueError:
+        return False
+    if len(specifier) == 1 and next(iter(specifier)).operator in {"==", "==="}:
+        return _version(next(iter(specifier)).version) == newest
+    return specifier.contains(newest)
+
+
+# --- bakes and the command line -----------------------------------------------------------------
+
+
+def bake(template: Path, answers: Mapping[str, Any], output: Path) -> Path:
+    """Bake with cookiecutter's API in a child process: the hooks' next steps stay off our output."""
+    program = (
+        "import json, sys\n"
+        "from cookiecutter.main import cookiecutter\n"
+        "print(cookiecutter(sys.argv[1], no_input=True, extra_context=json.loads(sys.argv[2]),"
+        " output_dir=sys.argv[3]))\n"
+    )
+    command = [sys.executable, "-c", program, str(template), json.dumps(dict(answers)), str(output)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BakeFailed(f"baking {template} with {dict(answers)} failed:\n{done.stderr.strip()}")
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+def load_data(path: Path = DATA) -> dict[str, Any]:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def main(argv: list[str] | None = None, *, fetch: FetchJson = fetch_json) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--project", type=Path, help="check one baked project instead")
+    parser.add_argument("--data", type=Path, default=DATA, help="hook sources and held-back pins")
+    parser.add_argument("--index-url", default=PYPI, help="PyPI JSON API base (default: %(default)s)")
+    parser.add_argument("--npm-registry", default=NPM, help="npm registry (default: %(default)s)")
+    parser.add_argument(
+        "--actions-pins", type=Path, default=DEFAULT_ACTIONS_PINS, help="verified action pins (JSON)"
+    )
+    args = parser.parse_args(argv)
+    data = load_data(args.data)
+    actions = (
+        json.loads(args.actions_pins.read_text(encoding="utf-8")) if args.actions_pins.is_file() else None
+    )
+
+    with tempfile.TemporaryDirectory(prefix="pins-behind-") as scratch:
+        if args.project is not None:
+            pins = project_pins(args.project, data)
+        else:
+            pins = project_pins(REPOSITORY, data)
+            for name, answers in (data.get("bakes") or {}).items():
+                try:
+                    baked = bake(REPOSITORY, answers, Path(scratch) / name)
+                except BakeFailed as error:
+                    print(f"error: {error}", file=sys.stderr)
+                    return 2
+                pins += project_pins(baked, data, label=f"bake:{name}/")
+        report = judge(
+            pins,
+            data,
+            fetch=fetch,
+            index=args.index_url.rstrip("/"),
+            registry=args.npm_registry.rstrip("/"),
+            actions=actions,
+        )
+    for line in report.lines():
+        print(line)
+    return report.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
