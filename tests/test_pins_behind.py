@@ -365,3 +365,28 @@ def test_without_the_action_list_actions_are_left_to_dependabot(project: Path) -
     assert (report.behind, report.problems, report.unverified) == ([], [], [])
     assert report.notes == ["actions: not checked (no --actions-pins list); Dependabot keeps them current"]
     assert report.exit_code == 0
+
+
+def test_an_archived_hook_repository_is_judged_by_its_final_release(tmp_path: Path, index: str) -> None:
+    root = tmp_path / "project"
+    write(root, "pyproject.toml", '[project]\nname = "p"\nversion = "0.1.0"\n')
+    write(
+        root,
+        ".pre-commit-config.yaml",
+        "repos:\n  - repo: https://github.com/example/archived-hooks\n    rev: v1.9.0\n"
+        "    hooks: [{id: archived}]\n",
+    )
+    archived = '[hook-repos."https://github.com/example/archived-hooks"]\nfinal = "v1.10.0"\n'
+    write(tmp_path, "pins.toml", archived)
+    write(tmp_path, "actions-pins.json", "{}")
+
+    behind = run_script(root, index)
+    assert behind.returncode == 1, behind.stderr
+    assert behind.stdout.splitlines()[0] == (
+        ".pre-commit-config.yaml: archived-hooks pinned v1.9.0, newest 1.10.0"
+    )
+
+    config = root / ".pre-commit-config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("v1.9.0", "v1.10.0"), encoding="utf-8")
+    current = run_script(root, index)
+    assert current.returncode == 0, current.stdout + current.stderr

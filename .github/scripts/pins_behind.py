@@ -82,7 +82,7 @@ class Pin:
     file: str
     name: str
     pinned: str  # as written: "v0.17.6", "==1.2.3", ">=0.13.6,<0.14"
-    source: str  # "pypi:NAME", "npm:NAME", "action:OWNER/REPO[/PATH]"
+    source: str  # "pypi:NAME", "npm:NAME", "final:VERSION", "action:OWNER/REPO[/PATH]"
     components: int | None = None  # compare only the first N release components of the newest
     sha: str | None = None
 
@@ -170,7 +170,12 @@ def precommit_pins(path: Path, file: str, hook_repos: Mapping[str, Any]) -> Iter
             continue
         name = url.rstrip("/").rsplit("/", 1)[-1]
         entry = known.get(url.lower().rstrip("/").removesuffix(".git"))
-        source = f"pypi:{entry['pypi']}" if entry else f"unknown:{url}"
+        if entry and "final" in entry:
+            source = f"final:{entry['final']}"
+        elif entry:
+            source = f"pypi:{entry['pypi']}"
+        else:
+            source = f"unknown:{url}"
         yield Pin(file, name, str(repo.get("rev", "")), source, (entry or {}).get("components"))
 
 
@@ -380,6 +385,8 @@ def _newest(
         return _truncate(newest_pypi(key, fetch, index), pin.components)
     if kind == "npm":
         return newest_npm(key, fetch, registry)
+    if kind == "final" and (final := _version(key)) is not None:
+        return final
     if kind == "action" and actions is not None and key in actions:
         tag = _version(actions[key]["tag"])
         if tag is not None:
