@@ -125,7 +125,7 @@ def test_canonical_versions_are_accepted(version: str) -> None:
 
 
 def test_every_removal_in_the_table_names_a_template_file() -> None:
-    project_template = TEMPLATE / "{{cookiecutter.project_slug}}"
+    project_template = TEMPLATE / "{{cookiecutter.__project_dir}}"
     for templates in post_gen.REMOVE_WHEN.values():
         for relative in templates:
             path = project_template / relative.format(package_name="{{cookiecutter.package_name}}")
