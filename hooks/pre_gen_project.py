@@ -179,6 +179,14 @@ def check_no_jinja(answers: Mapping[str, Any]) -> None:
             )
 
 
+def check_author_name(answers: Mapping[str, Any]) -> None:
+    check_single_line(answers, "author_name")
+    # PEP 621: the name goes before the address in the Author-email header and must not hold a
+    # comma, which separates addresses there.
+    if "," in answers["author_name"]:
+        raise AnswerError("author_name", answers["author_name"], "a name without commas (PEP 621)")
+
+
 def check_pattern(
     answers: Mapping[str, Any],
     field: str,
@@ -283,7 +291,7 @@ CHECKS: tuple[Callable[[Mapping[str, Any]], None], ...] = (
     check_slug,
     check_package_name,
     lambda a: check_single_line(a, "description"),
-    lambda a: check_single_line(a, "author_name"),
+    check_author_name,
     check_email,
     lambda a: check_pattern(
         a,

@@ -113,6 +113,7 @@ def test_main_accepts_good_answers(capsys: pytest.CaptureFixture[str]) -> None:
         pytest.param("description", "bell\x07", id="description-control"),
         pytest.param("author_name", "del\x7f", id="author-del"),
         pytest.param("author_name", "next\x85line", id="author-c1-next-line"),
+        pytest.param("author_name", "Doe, Jane", id="author-comma"),
         pytest.param("description", "line\u2028separator", id="description-line-separator"),
         pytest.param("project_name", "half\ud800surrogate", id="name-surrogate"),
         pytest.param("description", "{{ cookiecutter.x }}", id="jinja-expression"),
