@@ -11,6 +11,7 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,9 +34,17 @@ FLAGS = ("codecov", "template_sync", "require_changelog")
 # At most 40 characters: long enough for real names, short enough that generated code that
 # spells the name stays inside the formatter's 88 columns.
 MAX_NAME = 40
+# Every pattern below is spelled with explicit ASCII classes, never \d, \w or \s: those match any
+# Unicode digit, letter or space, which TOML, YAML and e-mail headers do not accept where these go.
 SLUG = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+# A dot-atom address (RFC 5322) without quote characters, backticks or braces, and a domain of DNS
+# labels: it is written unquoted into TOML strings and into the Author-email header of the metadata.
+EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&*+/=?^_|~-]+(?:\.[A-Za-z0-9!#$%&*+/=?^_|~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})"
+)
+MAX_EMAIL_LOCAL = 64
 # GitHub's own rule: 1-39 characters, alphanumerics or single hyphens, not at either end.
 GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
 # Canonical PEP 440 public versions only, so a release tag `v<version>` matches the project version
@@ -45,8 +54,92 @@ VERSION = re.compile(
     r"(?:(?:a|b|rc)(?:0|[1-9][0-9]*))?(?:\.post(?:0|[1-9][0-9]*))?(?:\.dev(?:0|[1-9][0-9]*))?"
 )
 PYTHON = re.compile(r"3\.(0|[1-9][0-9]*)")
+# Written bare into TOML (`fail_under = 85`), where a leading zero is invalid.
+THRESHOLD = re.compile(r"0|[1-9][0-9]?|100")
 # Names a package must not take because the baked project already uses them as folders.
 RESERVED_PACKAGES = frozenset({"src", "tests", "docs", "benchmarks"})
+# Device names Windows will not create as a file or folder, whatever the extension.
+WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)}
+)
+WINDOWS_ACCEPTED = "a name Windows can create as a folder (not con, prn, aux, nul, com1-9 or lpt1-9)"
+# Every name `sys.stdlib_module_names` lists on CPython 3.10 to 3.15 (3.10 to 3.13 read from the
+# interpreters themselves, 3.14 from the stdlib-list project, 3.15 adds `profiling`). The hook runs
+# under whatever Python the user runs cookiecutter with, and modules removed in 3.12 and 3.13
+# (distutils, imp, asynchat, cgi...) vanish from newer interpreters' own sets, yet still exist on the
+# oldest Python a project supports. A test checks this stays a superset of every local interpreter's.
+_STDLIB_WORDS = """
+    __future__ __main__ _abc _aix_support _android_support _apple_support _ast _ast_unparse _asyncio
+    _bisect _blake2 _bootsubprocess _bz2 _codecs _codecs_cn _codecs_hk _codecs_iso2022 _codecs_jp
+    _codecs_kr _codecs_tw _collections _collections_abc _colorize _compat_pickle _compression
+    _contextvars _crypt _csv _ctypes _curses _curses_panel _datetime _dbm _decimal _elementtree
+    _frozen_importlib _frozen_importlib_external _functools _gdbm _hashlib _heapq _hmac _imp
+    _interpchannels _interpqueues _interpreters _io _ios_support _json _locale _lsprof _lzma
+    _markupbase _md5 _msi _multibytecodec _multiprocessing _opcode _opcode_metadata _operator
+    _osx_support _overlapped _pickle _posixshmem _posixsubprocess _py_abc _py_warnings _pydatetime
+    _pydecimal _pyio _pylong _pyrepl _queue _random _remote_debugging _scproxy _sha1 _sha2 _sha256
+    _sha3 _sha512 _signal _sitebuiltins _socket _sqlite3 _sre _ssl _stat _statistics _string
+    _strptime _struct _suggestions _symtable _sysconfig _thread _threading_local _tkinter _tokenize
+    _tracemalloc _types _typing _uuid _warnings _weakref _weakrefset _winapi _wmi _zoneinfo _zstd
+    abc aifc annotationlib antigravity argparse array ast asynchat asyncio asyncore atexit audioop
+    base64 bdb binascii binhex bisect builtins bz2 cProfile calendar cgi cgitb chunk cmath cmd code
+    codecs codeop collections colorsys compileall compression concurrent configparser contextlib
+    contextvars copy copyreg crypt csv ctypes curses dataclasses datetime dbm decimal difflib dis
+    distutils doctest email encodings ensurepip enum errno faulthandler fcntl filecmp fileinput
+    fnmatch fractions ftplib functools gc genericpath getopt getpass gettext glob graphlib grp gzip
+    hashlib heapq hmac html http idlelib imaplib imghdr imp importlib inspect io ipaddress itertools
+    json keyword lib2to3 linecache locale logging lzma mailbox mailcap marshal math mimetypes mmap
+    modulefinder msilib msvcrt multiprocessing netrc nis nntplib nt ntpath nturl2path numbers opcode
+    operator optparse os ossaudiodev pathlib pdb pickle pickletools pipes pkgutil platform plistlib
+    poplib posix posixpath pprint profile profiling pstats pty pwd py_compile pyclbr pydoc
+    pydoc_data pyexpat queue quopri random re readline reprlib resource rlcompleter runpy sched
+    secrets select selectors shelve shlex shutil signal site smtpd smtplib sndhdr socket
+    socketserver spwd sqlite3 sre_compile sre_constants sre_parse ssl stat statistics string
+    stringprep struct subprocess sunau symtable sys sysconfig syslog tabnanny tarfile telnetlib
+    tempfile termios textwrap this threading time timeit tkinter token tokenize tomllib trace
+    traceback tracemalloc tty turtle turtledemo types typing unicodedata unittest urllib uu uuid
+    venv warnings wave weakref webbrowser winreg winsound wsgiref xdrlib xml xmlrpc zipapp zipfile
+    zipimport zlib zoneinfo
+    """
+# One block of words rather than a list literal: 330 names one per line would bury the hook.
+STDLIB_MODULES = frozenset(_STDLIB_WORDS.split())
+# Shipped with CPython but left out of `sys.stdlib_module_names`: the test package and the test-only
+# extension modules, the modules `site` imports at every start-up when present, and what ensurepip
+# installs into every new virtual environment.
+_SHIPPED_UNLISTED_WORDS = """
+    test __hello__ __phello__ _ctypes_test _testbuffer _testcapi _testclinic _testclinic_limited
+    _testexternalinspection _testimportmultiple _testinternalcapi _testlimitedcapi _testmultiphase
+    _testsinglephase _xxinterpchannels _xxsubinterpreters _xxtestfuzz xxlimited xxlimited_35 xxsubtype
+    sitecustomize usercustomize pip setuptools _distutils_hack pkg_resources
+    """
+SHIPPED_UNLISTED = frozenset(_SHIPPED_UNLISTED_WORDS.split())
+
+# The answers a user types, as opposed to choices and flags.
+TEXT_FIELDS = (
+    "project_name",
+    "project_slug",
+    "package_name",
+    "description",
+    "author_name",
+    "author_email",
+    "github_owner",
+    "version",
+    "python_min",
+    "python_max",
+)
+# Cookiecutter renders every answer as Jinja, and cruft stores the rendered answer in .cruft.json and
+# renders it again on every update, so an answer that still holds Jinja syntax would bake a different
+# project on replay. Built from pieces because this file is itself rendered as Jinja.
+JINJA_OPENERS = ("{" + "{", "{" + "%", "{" + "#")
+# Unicode categories no answer may hold: control characters (TOML and YAML refuse most of them),
+# surrogates (cannot be written as UTF-8) and the line and paragraph separators (a line break to YAML
+# and to str.splitlines). A tab is allowed inside free text: TOML, YAML and Markdown take it as is.
+REFUSED_CATEGORIES = {
+    "Cc": "control character",
+    "Cs": "surrogate",
+    "Zl": "line separator",
+    "Zp": "paragraph separator",
+}
 
 
 class AnswerError(ValueError):
@@ -65,8 +158,33 @@ def _text(answers: Mapping[str, Any], field: str) -> str:
 
 def check_single_line(answers: Mapping[str, Any], field: str) -> None:
     value = _text(answers, field)
-    if not value.strip() or any(ch in value for ch in "\r\n\t\x00"):
-        raise AnswerError(field, value, "one line of text that is not empty")
+    accepted = "one line of text that is not empty, without spaces at either end"
+    if not value.strip() or value != value.strip():
+        raise AnswerError(field, value, accepted)
+    for character in value:
+        kind = REFUSED_CATEGORIES.get(unicodedata.category(character))
+        if kind and character != "\t":
+            raise AnswerError(field, value, f"{accepted}, without the {kind} U+{ord(character):04X}")
+
+
+def check_no_jinja(answers: Mapping[str, Any]) -> None:
+    for field in TEXT_FIELDS:
+        value = answers.get(field)
+        if isinstance(value, str) and any(opener in value for opener in JINJA_OPENERS):
+            raise AnswerError(
+                field,
+                value,
+                f"text without {', '.join(JINJA_OPENERS)} "
+                "(cruft renders the stored answers as Jinja again on every update)",
+            )
+
+
+def check_author_name(answers: Mapping[str, Any]) -> None:
+    check_single_line(answers, "author_name")
+    # PEP 621: the name goes before the address in the Author-email header and must not hold a
+    # comma, which separates addresses there.
+    if "," in answers["author_name"]:
+        raise AnswerError("author_name", answers["author_name"], "a name without commas (PEP 621)")
 
 
 def check_pattern(
@@ -88,10 +206,37 @@ def check_package_name(answers: Mapping[str, Any]) -> None:
         raise AnswerError("package_name", name, accepted)
     if keyword.iskeyword(name) or name == "_":
         raise AnswerError("package_name", name, f"a name that is not a Python keyword, such as '{name}_'")
-    if name in sys.stdlib_module_names:
-        raise AnswerError("package_name", name, "a name that does not shadow the standard library module")
+    if name in STDLIB_MODULES or name in SHIPPED_UNLISTED or name in sys.stdlib_module_names:
+        raise AnswerError("package_name", name, "a name that does not shadow a module CPython ships")
+    if name in WINDOWS_DEVICES:
+        raise AnswerError("package_name", name, WINDOWS_ACCEPTED)
     if name in RESERVED_PACKAGES:
         raise AnswerError("package_name", name, f"a name other than {', '.join(sorted(RESERVED_PACKAGES))}")
+
+
+def check_slug(answers: Mapping[str, Any]) -> None:
+    check_pattern(
+        answers,
+        "project_slug",
+        SLUG,
+        f"at most {MAX_NAME} lowercase letters, digits and single hyphens, e.g. 'my-tool'",
+        MAX_NAME,
+    )
+    if answers["project_slug"] in WINDOWS_DEVICES:
+        raise AnswerError("project_slug", answers["project_slug"], WINDOWS_ACCEPTED)
+
+
+def check_email(answers: Mapping[str, Any]) -> None:
+    check_pattern(
+        answers,
+        "author_email",
+        EMAIL,
+        "an ASCII email address like name@example.com, without quotes",
+    )
+    if len(answers["author_email"].partition("@")[0]) > MAX_EMAIL_LOCAL:
+        raise AnswerError(
+            "author_email", answers["author_email"], f"at most {MAX_EMAIL_LOCAL} characters before the @"
+        )
 
 
 def _minor(answers: Mapping[str, Any], field: str) -> int:
@@ -118,8 +263,7 @@ def check_python_range(answers: Mapping[str, Any]) -> None:
 
 def check_threshold(answers: Mapping[str, Any]) -> None:
     value = answers.get("coverage_threshold")
-    text = str(value)
-    if isinstance(value, bool) or not text.isdigit() or not 0 <= int(text) <= 100:
+    if isinstance(value, bool) or not THRESHOLD.fullmatch(str(value)):
         raise AnswerError("coverage_threshold", value, "a whole number from 0 to 100")
 
 
@@ -142,23 +286,18 @@ def check_combinations(answers: Mapping[str, Any]) -> None:
 
 
 CHECKS: tuple[Callable[[Mapping[str, Any]], None], ...] = (
+    check_no_jinja,
     lambda a: check_single_line(a, "project_name"),
-    lambda a: check_pattern(
-        a,
-        "project_slug",
-        SLUG,
-        f"at most {MAX_NAME} lowercase letters, digits and single hyphens, e.g. 'my-tool'",
-        MAX_NAME,
-    ),
+    check_slug,
     check_package_name,
     lambda a: check_single_line(a, "description"),
-    lambda a: check_single_line(a, "author_name"),
-    lambda a: check_pattern(a, "author_email", EMAIL, "an email address like name@example.com"),
+    check_author_name,
+    check_email,
     lambda a: check_pattern(
         a,
         "github_owner",
         GITHUB_OWNER,
-        "a GitHub user or organisation name (letters, digits, single hyphens)",
+        "a GitHub user or organisation name (ASCII letters, digits, single hyphens)",
     ),
     lambda a: check_pattern(a, "version", VERSION, "a canonical PEP 440 version such as 0.1.0 or 1.0.0rc1"),
     check_python_range,

@@ -13,7 +13,7 @@ from packaging.version import Version
 pytestmark = pytest.mark.scripts
 
 TEMPLATE_ROOT = Path(__file__).parents[1]
-SCRIPT = TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / ".github" / "scripts" / "changelog.py"
+SCRIPT = TEMPLATE_ROOT / "{{cookiecutter.__project_dir}}" / ".github" / "scripts" / "changelog.py"
 CHANGELOGS = Path(__file__).parent / "data" / "changelogs"
 
 FULL_1_2_0 = """\

@@ -526,3 +526,64 @@ def test_template_sync_script_reports_conflict_markers(
     assert git("diff", "--name-only", "--diff-filter=U", cwd=project, env=env) == "docs/deployment.md"
     applied = apply_handover(project, tmp_path / "handover/changes.patch", tmp_path / "applied", env)
     assert files(applied) == as_proposed(files(project), project)
+
+
+# --- answers as cruft replays them ---
+
+# Typed text that renders to itself: quotes, backslashes, a tab, `$`, unicode and the closing halves
+# of Jinja tags. Cookiecutter renders answers as Jinja once; cruft stores that result in .cruft.json
+# and renders it again on every update, so only such text gives the same project on replay.
+REPLAYABLE = {
+    "project_slug": SLUG,
+    "project_name": 'Quoted "Name"\tand \\ back }} %} #}',
+    "description": "It's $HOME: #1 ✓ ${ x } }}",
+    "author_name": "Zoë O'Brien",
+}
+JINJA_AFTER_RENDERING = "{% raw %}${{ github.token }}{% endraw %}"
+
+
+def test_stored_answers_replay_to_the_same_project(
+    template: TemplateRepo, tmp_path: Path, env: dict[str, str]
+) -> None:
+    project = create(template, tmp_path / "out", **REPLAYABLE)
+    init_project(project, env)
+    stored = cruft_state(project)["context"]["cookiecutter"]
+    assert {key: stored[key] for key in REPLAYABLE} == REPLAYABLE
+    # Forced to re-bake both sides from the stored answers: not one byte may change.
+    forced = cruft("update", "-y", "--variables-to-update", '{"cli": "argparse"}', cwd=project, env=env)
+    assert "has been updated" in forced.stdout
+    assert status(project, env) == ""
+    assert (project / "README.md").read_text("utf-8").splitlines()[0] == f"# {REPLAYABLE['project_name']}"
+
+
+def test_answer_still_holding_jinja_is_refused_by_cruft_create(
+    template: TemplateRepo, tmp_path: Path, env: dict[str, str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    answers = json.dumps({"description": JINJA_AFTER_RENDERING})
+    completed = cruft(
+        "create", template.url, "--no-input", "--output-dir", out, "--extra-context", answers,
+        cwd=out, env=env, check=False,
+    )  # fmt: skip
+    assert completed.returncode != 0
+    ours = [line for line in (completed.stdout + completed.stderr).splitlines() if line.startswith("error: ")]
+    assert len(ours) == 1, completed.stderr
+    assert ours[0].startswith("error: description='${{ github.token }}' is not accepted: ")
+    assert "cruft renders the stored answers as Jinja again" in ours[0]
+    assert list(out.iterdir()) == []
+
+
+def test_without_the_refusal_replay_would_not_be_the_same_project(
+    template: TemplateRepo, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Why the hook refuses: take the check out and the stored answer no longer replays."""
+    replace_in(template.path / "hooks/pre_gen_project.py", "    check_no_jinja,\n", "")
+    template.commit("Accept answers that still hold Jinja")
+    project = create(template, tmp_path / "out", project_slug=SLUG, description=JINJA_AFTER_RENDERING)
+    init_project(project, env)
+    assert cruft_state(project)["context"]["cookiecutter"]["description"] == "${{ github.token }}"
+    replayed = cruft(
+        "update", "-y", "--variables-to-update", '{"cli": "argparse"}', cwd=project, env=env, check=False
+    )
+    assert replayed.returncode != 0 or status(project, env) != "", replayed.stdout + replayed.stderr

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -12,6 +15,7 @@ from typing import Any
 import pytest
 from support.next_steps import command_blocks, command_of
 from support.options import QUESTIONS, TEMPLATE
+from support.pythons import find_python
 
 pytestmark = pytest.mark.hooks
 
@@ -45,17 +49,23 @@ def test_the_answers_line_is_the_only_jinja(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["pre_gen_project", "post_gen_project"])
 def test_hooks_do_nothing_a_replay_would_regret(name: str) -> None:
-    source = (TEMPLATE / "hooks" / f"{name}.py").read_text("utf-8")
-    for forbidden in (
-        "subprocess",
-        "urllib",
-        "socket",
-        "_repo_dir",
-        "_output_dir",
-        "datetime",
-        "time.",
-    ):
-        assert forbidden not in source, forbidden
+    """Read the code, not the text: the pre-gen hook's module list names subprocess and socket."""
+    tree = ast.parse((TEMPLATE / "hooks" / f"{name}.py").read_text("utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert imported.isdisjoint({"subprocess", "urllib", "socket", "datetime", "time"})
+    keys = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value in {"_repo_dir", "_output_dir"}
+    ]
+    assert keys == []
 
 
 def test_default_answers_are_valid() -> None:
@@ -98,6 +108,33 @@ def test_main_accepts_good_answers(capsys: pytest.CaptureFixture[str]) -> None:
         pytest.param("author_email", "me@localhost", id="email-no-domain"),
         pytest.param("description", "two\nlines", id="description-newline"),
         pytest.param("project_name", "   ", id="name-blank"),
+        pytest.param("project_name", " Padded", id="name-leading-space"),
+        pytest.param("description", "Trailing\t", id="description-trailing-tab"),
+        pytest.param("description", "bell\x07", id="description-control"),
+        pytest.param("author_name", "del\x7f", id="author-del"),
+        pytest.param("author_name", "next\x85line", id="author-c1-next-line"),
+        pytest.param("author_name", "Doe, Jane", id="author-comma"),
+        pytest.param("description", "line\u2028separator", id="description-line-separator"),
+        pytest.param("project_name", "half\ud800surrogate", id="name-surrogate"),
+        pytest.param("description", "{{ cookiecutter.x }}", id="jinja-expression"),
+        pytest.param("author_name", "{% raw %}", id="jinja-statement"),
+        pytest.param("project_name", "a {# comment", id="jinja-comment"),
+        pytest.param("project_slug", "a/b", id="slug-slash"),
+        pytest.param("project_slug", "../up", id="slug-parent"),
+        pytest.param("project_slug", "con", id="slug-windows-device"),
+        pytest.param("package_name", "lpt1", id="package-windows-device"),
+        pytest.param("author_email", 'o"brien@example.com', id="email-double-quote"),
+        pytest.param("author_email", "o'brien@example.com", id="email-apostrophe"),
+        pytest.param("author_email", "zoë@example.com", id="email-unicode-local"),
+        pytest.param("author_email", "me@exämple.com", id="email-unicode-domain"),
+        pytest.param("author_email", "me@example.\u0661\u0662", id="email-unicode-digits"),
+        pytest.param("author_email", "me@example.com\n", id="email-newline"),
+        pytest.param("author_email", "a" * 65 + "@example.com", id="email-local-too-long"),
+        pytest.param("github_owner", "\u0661\u0662\u0663", id="owner-unicode-digits"),
+        pytest.param("version", "\u0661.0", id="version-unicode-digit"),
+        pytest.param("coverage_threshold", "\u0668\u0665", id="threshold-unicode-digits"),
+        pytest.param("coverage_threshold", "\u00b2", id="threshold-superscript"),
+        pytest.param("coverage_threshold", "085", id="threshold-leading-zero"),
         pytest.param("cli", "click", id="unknown-choice"),
         pytest.param("codecov", "maybe", id="flag-not-bool"),
     ],
@@ -106,6 +143,79 @@ def test_each_bad_answer_names_its_field(field: str, value: Any) -> None:
     with pytest.raises(pre_gen.AnswerError, match=rf"^{re.escape(field)}=") as caught:
         pre_gen.validate(answers(**{field: value}))
     assert repr(value) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        pytest.param("description", "Tabs\tare\tordinary text", id="tab-in-description"),
+        pytest.param("project_name", "Name\twith tab", id="tab-in-name"),
+        pytest.param("author_name", 'Zoë O\'Brien "Dev" \\ #1: } %} #}', id="quotes-braces-closing"),
+        pytest.param("description", "Emoji \U0001f469\u200d\U0001f4bb and \u00a0 inside", id="zwj-nbsp"),
+        pytest.param("author_email", "first.last+tag@sub.example.co.uk", id="email-plus-subdomain"),
+        pytest.param("author_email", "me@xn--exmple-cua.com", id="email-punycode"),
+        pytest.param("coverage_threshold", 85, id="threshold-int"),
+        pytest.param("coverage_threshold", "0", id="threshold-zero"),
+        pytest.param("coverage_threshold", "100", id="threshold-hundred"),
+    ],
+)
+def test_valid_answers_are_accepted(field: str, value: Any) -> None:
+    pre_gen.validate(answers(**{field: value}))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "test",
+        "idlelib",
+        "turtledemo",
+        "ensurepip",
+        "__phello__",
+        "this",
+        "antigravity",
+        "sitecustomize",
+        "usercustomize",
+        "distutils",
+        "imp",
+        "asynchat",
+        "cgi",
+        "annotationlib",
+        "compression",
+        "profiling",
+        "pip",
+        "_testcapi",
+    ],
+)
+def test_package_names_cpython_ships_are_refused(name: str) -> None:
+    with pytest.raises(pre_gen.AnswerError, match=rf"^package_name={name!r} .*shadow a module CPython ships"):
+        pre_gen.check_package_name({"package_name": name})
+
+
+def _stdlib_names(python: str) -> set[str]:
+    listed = subprocess.run(
+        [python, "-c", "import json, sys; print(json.dumps(sorted(sys.stdlib_module_names)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return set(json.loads(listed.stdout))
+
+
+@pytest.mark.parametrize("version", [f"3.{minor}" for minor in range(10, 16)])
+def test_stdlib_list_covers_every_interpreter_here(version: str) -> None:
+    """The hook's constant must hold every name each CPython lists, so it cannot silently go stale."""
+    python = sys.executable if sys.version_info[:2] == tuple(map(int, version.split("."))) else None
+    python = python or find_python(version)
+    if python is None:
+        pytest.skip(f"no local CPython {version} to compare with")
+    missing = _stdlib_names(python) - pre_gen.STDLIB_MODULES
+    assert missing == set(), f"add to STDLIB_MODULES in hooks/pre_gen_project.py: {sorted(missing)}"
+
+
+def test_stdlib_list_covers_the_running_interpreter() -> None:
+    assert set(sys.stdlib_module_names) <= pre_gen.STDLIB_MODULES
+    assert pre_gen.SHIPPED_UNLISTED.isdisjoint(sys.stdlib_module_names)
 
 
 def test_python_range_must_be_ordered() -> None:
@@ -125,7 +235,7 @@ def test_canonical_versions_are_accepted(version: str) -> None:
 
 
 def test_every_removal_in_the_table_names_a_template_file() -> None:
-    project_template = TEMPLATE / "{{cookiecutter.project_slug}}"
+    project_template = TEMPLATE / "{{cookiecutter.__project_dir}}"
     for templates in post_gen.REMOVE_WHEN.values():
         for relative in templates:
             path = project_template / relative.format(package_name="{{cookiecutter.package_name}}")

@@ -5,8 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter
 from support.options import TEMPLATE
 
 pytestmark = pytest.mark.negative
@@ -28,21 +31,26 @@ BAD_ANSWERS = [
     ),
     pytest.param({"coverage_threshold": "150"}, "coverage_threshold='150'", id="threshold-out-of-range"),
     pytest.param({"license": "Proprietary", "publish": "pypi"}, "publish='pypi'", id="proprietary-on-pypi"),
+    pytest.param({"package_name": "test"}, "package_name='test'", id="package-left-out-of-stdlib-names"),
+    pytest.param({"description": "bell\x07"}, "description='bell\\x07'", id="control-character"),
+    pytest.param(
+        {"description": "{% raw %}${{ github.token }}{% endraw %}"},
+        "description='${{ github.token }}'",
+        id="jinja-after-rendering",
+    ),
+    pytest.param(
+        {"author_email": "o'brien@example.com"}, 'author_email="o\'brien@example.com"', id="email-quote"
+    ),
+    pytest.param({"coverage_threshold": "085"}, "coverage_threshold='085'", id="threshold-leading-zero"),
 ]
 
 
-@pytest.mark.parametrize(("overrides", "named"), BAD_ANSWERS)
-def test_bad_answer_is_refused(tmp_path: Path, overrides: dict[str, str], named: str) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    completed = subprocess.run(
-        [COOKIECUTTER, "--no-input", "--output-dir", str(out), str(TEMPLATE)]
-        + [f"{key}={value}" for key, value in overrides.items()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def tree(root: Path) -> list[str]:
+    return sorted(path.relative_to(root).as_posix() for path in root.rglob("*"))
+
+
+def refuse(completed: subprocess.CompletedProcess[str], named: str) -> None:
+    """Exactly one line of ours, naming the answer, and no traceback from our hook."""
     assert completed.returncode != 0
     ours = [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
     assert len(ours) == 1, completed.stderr
@@ -51,4 +59,82 @@ def test_bad_answer_is_refused(tmp_path: Path, overrides: dict[str, str], named:
     assert "pre_gen_project" not in completed.stderr
     tracebacks = completed.stderr.count("Traceback (most recent call last)")
     assert tracebacks == completed.stderr.count("cookiecutter.exceptions.FailedHookException:") <= 1
-    assert list(out.iterdir()) == [], "a refused bake must leave nothing on disk"
+
+
+def run_cli(tmp_path: Path, overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    out = tmp_path / "work" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(
+        [COOKIECUTTER, "--no-input", "--output-dir", str(out), str(TEMPLATE)]
+        + [f"{key}={value}" for key, value in overrides.items()],
+        cwd=out.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(("overrides", "named"), BAD_ANSWERS)
+def test_bad_answer_is_refused(tmp_path: Path, overrides: dict[str, str], named: str) -> None:
+    completed = run_cli(tmp_path, overrides)
+    refuse(completed, named)
+    assert list((tmp_path / "work" / "out").iterdir()) == [], "a refused bake must leave nothing on disk"
+
+
+# Cookiecutter creates the project folder from project_slug before the pre-gen hook runs, and on a
+# refusal removes only that folder: each of these once left a folder behind or made one outside the
+# output directory.
+PATH_LIKE_SLUGS = [
+    pytest.param("a/b", id="slash"),
+    pytest.param("a\\b", id="backslash"),
+    pytest.param("../escaped", id="parent"),
+    pytest.param("..", id="dot-dot"),
+    pytest.param(".", id="dot"),
+    pytest.param("~", id="tilde"),
+    pytest.param("~/x", id="tilde-slash"),
+    pytest.param("", id="empty"),
+    pytest.param(" ", id="space"),
+    pytest.param("a\tb", id="tab"),
+    pytest.param("x" * 300, id="longer-than-a-file-name"),
+    pytest.param("My-Tool", id="uppercase"),
+    pytest.param("refused-project-slug/x", id="placeholder-slash"),
+]
+
+
+@pytest.mark.parametrize("slug", PATH_LIKE_SLUGS)
+def test_path_like_slug_leaves_nothing_anywhere(tmp_path: Path, slug: str) -> None:
+    completed = run_cli(tmp_path, {"project_slug": slug})
+    refuse(completed, f"project_slug={slug!r}")
+    assert tree(tmp_path) == ["work", "work/out"]
+
+
+def test_absolute_slug_leaves_nothing_anywhere(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    slug = str(elsewhere / "deep" / "project")
+    completed = run_cli(tmp_path, {"project_slug": slug})
+    refuse(completed, f"project_slug={slug!r}")
+    assert tree(tmp_path) == ["elsewhere", "work", "work/out"]
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        pytest.param({"project_slug": "a\x00b"}, id="nul-in-slug"),
+        pytest.param({"project_name": "nul\x00name"}, id="nul-in-name"),
+        pytest.param({"project_slug": 42}, id="slug-not-text"),
+    ],
+)
+def test_answers_the_command_line_cannot_carry(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], answers: dict[str, Any]
+) -> None:
+    """Through the API (argv cannot hold NUL): the same one line and nothing on disk."""
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(FailedHookException):
+        cookiecutter(str(TEMPLATE), no_input=True, extra_context=answers, output_dir=str(out))
+    ours = [line for line in capfd.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert len(ours) == 1
+    assert ours[0].startswith("error: project_")
+    assert tree(tmp_path) == ["out"]

@@ -23,7 +23,7 @@ from support.slack_webhook import SlackWebhook, check_message, slack_webhook
 pytestmark = pytest.mark.scripts
 
 TEMPLATE_ROOT = Path(__file__).parents[1]
-SCRIPT = TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / ".github" / "scripts" / "notify.py"
+SCRIPT = TEMPLATE_ROOT / "{{cookiecutter.__project_dir}}" / ".github" / "scripts" / "notify.py"
 
 REPO = "example-org/tidewater"
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"

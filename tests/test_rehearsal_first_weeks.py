@@ -167,7 +167,7 @@ def test_dependabot_lock_bump_is_green_without_secrets_or_changelog(bake: Bake, 
 
 def test_changelog_rule_reads_the_pull_request_author_not_the_actor() -> None:
     """A re-run by a maintainer changes github.actor, never pull_request.user.login."""
-    template = Path(__file__).parents[1] / "{{cookiecutter.project_slug}}" / ".github" / "workflows"
+    template = Path(__file__).parents[1] / "{{cookiecutter.__project_dir}}" / ".github" / "workflows"
     condition = yaml.safe_load((template / "quality.yml").read_text(encoding="utf-8"))["jobs"]["changelog"][
         "if"
     ]

@@ -1124,7 +1124,7 @@ def test_broken_data_is_refused_before_any_request(
 
 
 def test_script_and_data_are_copied_unrendered(template_dir: Path) -> None:
-    github_dir = template_dir / "{{cookiecutter.project_slug}}" / ".github"
+    github_dir = template_dir / "{{cookiecutter.__project_dir}}" / ".github"
     for path in [
         github_dir / SCRIPT.relative_to(".github"),
         *github_dir.glob("rulesets/*"),

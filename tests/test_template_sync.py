@@ -31,7 +31,7 @@ from conftest import Bake
 from markdown_it import MarkdownIt
 from support.options import TEMPLATE
 
-SCRIPTS = TEMPLATE / "{{cookiecutter.project_slug}}" / ".github" / "scripts"
+SCRIPTS = TEMPLATE / "{{cookiecutter.__project_dir}}" / ".github" / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 import template_sync  # noqa: E402 (the baked script, imported from the template as it is baked)
 

@@ -24,7 +24,7 @@ import pytest
 
 from support.commands import run
 
-PROJECT_DIR = "{{cookiecutter.project_slug}}"
+PROJECT_DIR = "{{cookiecutter.__project_dir}}"
 # The tag every snapshot starts at: "the template as it is in this checkout".
 BASE_TAG = "v1"
 # What a local copy never needs: tool output and environments (used when the source is no git work tree).
@@ -154,7 +154,7 @@ class TemplateRepo:
         """`%h %s` lines from old to new, newest first, as template_sync.py lists them."""
         return self.git("log", "--format=%h %s", f"{old}..{new}").splitlines()
 
-    # Editing the baked project's files (paths relative to {{cookiecutter.project_slug}}).
+    # Editing the baked project's files (paths relative to {{cookiecutter.__project_dir}}).
 
     def project_file(self, relative: str) -> Path:
         return self.path / PROJECT_DIR / relative
