@@ -117,8 +117,8 @@ def fds_captured() -> Iterator[IO[bytes]]:
             os.close(saved[1])
 
 
-def bake(output_dir: Path, overrides: Mapping[str, Any] | None = None) -> Path:
-    """Bake the template with no prompts through cookiecutter's API; exit with its output on failure."""
+def bake(output_dir: Path, overrides: Mapping[str, Any] | None = None, template: Path = TEMPLATE) -> Path:
+    """Bake a template (this one by default) through cookiecutter's API, no prompts; exit on failure."""
     from cookiecutter.main import cookiecutter
 
     # A private config: the user's ~/.cookiecutterrc must not change the answers, and the replay
@@ -135,7 +135,7 @@ def bake(output_dir: Path, overrides: Mapping[str, Any] | None = None) -> Path:
         try:
             return Path(
                 cookiecutter(
-                    str(TEMPLATE),
+                    str(template),
                     no_input=True,
                     extra_context=dict(overrides or {}),
                     output_dir=str(output_dir),
@@ -146,7 +146,9 @@ def bake(output_dir: Path, overrides: Mapping[str, Any] | None = None) -> Path:
             sink.seek(0)
             log = sink.read().decode("utf-8", "replace")
             # Raised inside the block so fds 1 and 2 are restored before the message is printed.
-            raise SystemExit(f"bake with {dict(overrides or {})} failed: {error!r}\n{log}") from error
+            raise SystemExit(
+                f"bake of {template} with {dict(overrides or {})} failed: {error!r}\n{log}"
+            ) from error
 
 
 def mib(kib: int) -> float:

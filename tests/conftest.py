@@ -72,7 +72,6 @@ class Project:
             ".git",
             "dist",
             "__pycache__",
-            ".mypy_cache",
             ".ruff_cache",
             ".pytest_cache",
         }

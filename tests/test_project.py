@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ def check_project(project: Project, python: str) -> None:
     assert f"Required test coverage of {threshold}% reached" in tests.stdout
     project.run("uv", "run", "--no-sync", "ruff", "check", ".")
     project.run("uv", "run", "--no-sync", "ruff", "format", "--check", ".")
-    project.run("uv", "run", "--no-sync", "mypy")
+    project.run("uv", "run", "--no-sync", "ty", "check")
     project.run("uv", "build", "--python", python, "--out-dir", "dist", "--clear")
     dists = sorted(str(p) for p in (project.path / "dist").iterdir() if p.name.endswith((".whl", ".tar.gz")))
     assert len(dists) == 2, dists
@@ -77,3 +78,37 @@ def test_project_set_covers_every_option_value() -> None:
         for key, values in CHOICES.items()
     }
     assert seen == {key: {str(v) for v in values} for key, values in CHOICES.items()}
+
+
+def test_type_check_covers_sources_tests_and_scripts(bake: Bake, tmp_path: Path) -> None:
+    """A wrong type in each of the three folders [tool.ty] names is found, and only there."""
+    project = bake().copy_to(tmp_path / "project")
+    python = find_python(project.answers["python_min"])
+    if python is None:
+        pytest.skip(f"Python {project.answers['python_min']} is not installed on this machine")
+    project.run("uv", "sync", "--python", python)
+    wrong = 'def test_count() -> None:\n    count: int = "three"\n    assert count\n'
+    planted = [f"src/{project.package}/wrong.py", "tests/test_wrong.py", ".github/scripts/wrong.py"]
+    for relative in [*planted, "docs/wrong.py"]:
+        (project.path / relative).write_text(wrong, encoding="utf-8")
+
+    found = project.run("uv", "run", "--no-sync", "ty", "check", "--output-format=concise", check=False)
+
+    assert found.returncode == 1, found.stdout + found.stderr
+    flagged = sorted({line.split(":", 1)[0] for line in found.stdout.splitlines() if "error[" in line})
+    assert flagged == sorted(planted), found.stdout
+    assert all("error[invalid-assignment]" in line for line in found.stdout.splitlines() if "error[" in line)
+
+
+def test_lint_requires_annotations_in_tests(bake: Bake, tmp_path: Path) -> None:
+    """Without mypy --strict, ruff's ANN rules are what keep every test function typed."""
+    project = bake().copy_to(tmp_path / "project")
+    (project.path / "tests" / "test_unannotated.py").write_text(
+        "def test_count(count):\n    assert count\n", encoding="utf-8"
+    )
+
+    found = project.run(TOOLS / "ruff", "check", "--no-cache", "--output-format=concise", ".", check=False)
+
+    assert found.returncode == 1, found.stdout
+    codes = {code for line in found.stdout.splitlines() for code in re.findall(r"\bANN\d+\b", line)}
+    assert codes == {"ANN001", "ANN201"}, found.stdout

@@ -63,7 +63,7 @@ def test_python_versions_written_once_agree(project: Project) -> None:
     assert classified == expected
     # Ruff reads its target from requires-python; a second copy could disagree.
     assert "target-version" not in pyproject["tool"]["ruff"]
-    assert pyproject["tool"]["mypy"]["python_version"] == oldest
+    assert pyproject["tool"]["ty"]["environment"]["python-version"] == oldest
 
 
 def test_files_follow_the_options(project: Project) -> None:
@@ -111,6 +111,32 @@ def test_pyproject_is_valid(project: Project) -> None:
 
 def test_pre_commit_config_is_valid(project: Project) -> None:
     assert validators.failures(validators.pre_commit_config(project.path)) == []
+
+
+def test_type_check_runs_the_locked_ty_everywhere(project: Project) -> None:
+    """CI, the hook and the README run the one ty the `typecheck` group pins, over one scope."""
+    pyproject = project.toml()
+    [pin] = [dep for dep in pyproject["dependency-groups"]["typecheck"] if isinstance(dep, str)]
+    assert re.fullmatch(r"ty==\d+\.\d+\.\d+", pin), pin
+    assert pyproject["tool"]["ty"]["src"]["include"] == ["src", "tests", ".github/scripts"]
+    assert pyproject["tool"]["ty"]["rules"]["all"] == "error"
+    assert pyproject["tool"]["ty"]["terminal"]["error-on-warning"] is True
+
+    repos = project.yaml(".pre-commit-config.yaml")["repos"]
+    hooks = [hook for repo in repos for hook in repo["hooks"]]
+    ids = [hook["id"] for hook in hooks]
+    [local] = [repo for repo in repos if repo["repo"] == "local"]
+    [ty_hook] = [hook for hook in local["hooks"] if hook["id"] == "ty"]
+    assert ty_hook["entry"].split() == ["uv", "run", "--frozen", "ty", "check"]
+    assert ty_hook["pass_filenames"] is False
+    # A missing or stale lock stops the run before ty would trip over the same lock.
+    [uv_lock] = [hook for hook in hooks if hook["id"] == "uv-lock"]
+    assert uv_lock["fail_fast"] is True
+    assert ids.index("uv-lock") < ids.index("ty")
+
+    code_job = project.yaml(".github/workflows/quality.yml")["jobs"]["code"]
+    runs = [step["run"] for step in code_job["steps"] if "run" in step]
+    assert "uv run --no-sync ty check --output-format=github" in runs
 
 
 def test_every_choice_is_rendered_somewhere() -> None:

@@ -222,20 +222,6 @@ _RUFF = (
     _ruff_hook("ruff", "ruff (legacy alias)", "check"),
 )
 
-# pre-commit/mirrors-mypy v1.19.1: a placeholder package depending on mypy==<tag>.
-_MYPY = (
-    _hook(
-        "mypy",
-        "mypy",
-        "mypy",
-        types_or=["python", "pyi"],
-        args=["--ignore-missing-imports", "--scripts-are-modules"],
-        require_serial=True,
-        additional_dependencies=[],
-        minimum_pre_commit_version="2.9.2",
-    ),
-)
-
 # abravalheri/validate-pyproject v0.27: the hook installs the repository itself with its [all]
 # extra (trove-classifiers, packaging); the shim offers the same extra so `.[all]` means the same.
 _VALIDATE_PYPROJECT = (
@@ -617,7 +603,6 @@ RECIPES: dict[str, Recipe] = {
         _PRE_COMMIT_HOOKS, ("pre_commit_hooks=={version}",)
     ),
     "https://github.com/astral-sh/ruff-pre-commit": Recipe(_RUFF, ("ruff=={version}",)),
-    "https://github.com/pre-commit/mirrors-mypy": Recipe(_MYPY, ("mypy=={version}",)),
     "https://github.com/abravalheri/validate-pyproject": Recipe(
         _VALIDATE_PYPROJECT,
         ("validate-pyproject=={version}",),

@@ -170,7 +170,7 @@ def user_shell_env(project: Path) -> dict[str, str]:
         for key, value in os.environ.items()
         if key not in _NOT_A_USER_SHELL and not key.startswith(("GITHUB_", "ACT_", "RUNNER_"))
     }
-    # The template's own virtualenv (pytest, ruff, mypy, pre-commit...) is not on a user's PATH.
+    # The template's own virtualenv (pytest, ruff, ty, pre-commit...) is not on a user's PATH.
     test_venv = str(Path(sys.prefix) / "bin")
     path = [entry for entry in os.environ.get("PATH", "").split(os.pathsep) if entry and entry != test_venv]
     return {

@@ -29,7 +29,7 @@ PROJECT_DIR = "{{cookiecutter.__project_dir}}"
 BASE_TAG = "v1"
 # What a local copy never needs: tool output and environments (used when the source is no git work tree).
 _NOT_TEMPLATE = shutil.ignore_patterns(
-    ".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "node_modules", ".cache"
+    ".git", ".venv", "__pycache__", ".ruff_cache", ".pytest_cache", "node_modules", ".cache"
 )
 
 

@@ -124,7 +124,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.client import HTTPMessage
 from pathlib import Path
@@ -558,7 +558,7 @@ def parse_args(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Option
     # first one, who may not be the person now approving and running it.
     actor = environ.get("GITHUB_TRIGGERING_ACTOR") or environ.get("GITHUB_ACTOR")
     if not options.reviewers and actor:
-        options = Options(**{**vars(options), "reviewers": [actor]})
+        options = replace(options, reviewers=[actor])
     for login in options.reviewers:
         if LOGIN_PATTERN.fullmatch(login) is None:
             parser.error(
