@@ -380,31 +380,49 @@ _NO_INTERPRETER = re.compile(
 )
 
 
-def reached_files(project: Path, workflow_path: str) -> list[Path]:
-    """The workflow, and every local reusable workflow and local action it reaches."""
-    seen: list[Path] = []
-    pending = [project / workflow_path]
+def _all_uses(node: Any) -> Iterable[str]:
+    """Every `uses:` value anywhere in a parsed workflow or action."""
+    if isinstance(node, dict):
+        if "uses" in node:
+            yield str(node["uses"])
+        for value in node.values():
+            yield from _all_uses(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _all_uses(value)
+
+
+def reached(project: Path, workflow_path: str, job: str | None = None) -> list[tuple[Path, dict[str, Any]]]:
+    """(file, parsed) for the workflow, or only its job `job` as act's --job runs it, and every
+    local reusable workflow and local action that reaches."""
+    top = load_yaml(project / workflow_path) or {}
+    jobs = top.get("jobs") or {}
+    if job in jobs:  # an id inside a called workflow matches there too: then keep every job
+        top = {**top, "jobs": {job: jobs[job]}}
+    seen: dict[Path, dict[str, Any]] = {}
+    pending = [(project / workflow_path, top)]
     while pending:
-        path = pending.pop()
-        if path in seen or not path.is_file():
+        path, document = pending.pop()
+        if path in seen:
             continue
-        seen.append(path)
-        for value in _USES.findall(path.read_text(encoding="utf-8")):
+        seen[path] = document
+        for value in _all_uses(document):
             if value.startswith("./"):
                 target = project / value
-                pending.append(target if target.suffix in {".yml", ".yaml"} else target / "action.yml")
-    return seen
+                target = target if target.suffix in {".yml", ".yaml"} else target / "action.yml"
+                if target.is_file():
+                    pending.append((target, load_yaml(target) or {}))
+    return list(seen.items())
 
 
-def literal_pythons(project: Path, workflow_path: str) -> dict[str, str]:
-    """Python versions the workflow asks for by value, not through the planned matrix: version -> where.
+def literal_pythons(project: Path, files: list[tuple[Path, dict[str, Any]]]) -> dict[str, str]:
+    """Python versions the run asks for by value, not through the planned matrix: version -> where.
 
     A literal `python-version:` passed to an action or a called workflow, and the default of a
     called workflow's `python-version` input when the caller passes none.
     """
     found: dict[str, str] = {}
-    for path in reached_files(project, workflow_path):
-        document = load_yaml(path) or {}
+    for path, document in files:
         where = path.relative_to(project).as_posix()
         jobs = (document.get("jobs") or {}).items()
         steps = [s for _, job in jobs for s in (job.get("steps") or [])]
@@ -454,17 +472,20 @@ def need_what_it_runs(
     project: Path,
     workflow_path: str,
     event: str,
+    *,
+    job: str | None,
     matrix: Mapping[str, Any] | None,
     extra: Mapping[str, Path] | None,
 ) -> None:
     """Skip (fail under PIPELINE_TESTS_REQUIRE_ALL) before act starts when this machine lacks
     an interpreter or tool the run needs; matrix legs on missing Pythons are filtered instead."""
     label = f"the {workflow_path} rehearsal"
-    for version, where in sorted(literal_pythons(project, workflow_path).items()):
+    files = reached(project, workflow_path, job)
+    for version, where in sorted(literal_pythons(project, files).items()):
         need_python(version, f"{label}: {where} asks for it")
     uses_matrix = any(
-        "python" in ((job.get("strategy") or {}).get("matrix") or {})
-        for job in ((load_yaml(project / workflow_path) or {}).get("jobs") or {}).values()
+        "python" in ((one.get("strategy") or {}).get("matrix") or {})
+        for one in (files[0][1].get("jobs") or {}).values()
     )
     if uses_matrix and "python" not in (matrix or {}):
         planned = planned_pythons(project, event)
@@ -474,8 +495,8 @@ def need_what_it_runs(
                 f"{label}: its test matrix runs only the legs this machine has, and has none",
                 python_hint(planned[0]),
             )
-    for path in reached_files(project, workflow_path):
-        for value in _USES.findall(path.read_text(encoding="utf-8")):
+    for _, document in files:
+        for value in _all_uses(document):
             if value.startswith(("./", "docker://", "$/")) or "@" not in value:
                 continue
             owner, repo, *subpath = value.split("@", 1)[0].split("/")
@@ -797,7 +818,7 @@ def rehearse(
     event_file = run_dir / "event.json"
     event_file.write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
-    need_what_it_runs(project, workflow_path, event, matrix, extra_standins)
+    need_what_it_runs(project, workflow_path, event, job=job, matrix=matrix, extra=extra_standins)
     matrix_args, filtered = _matrix_filters(matrix)
     osv = OsvService()
     offline_env = {
