@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import Bake, Project
-from support.machine import need_python
+from support.machine import SUITE_PYTHONS, need_python
 from support.options import CHOICES, PROJECT_COMBINATIONS
 
 pytestmark = pytest.mark.project
@@ -60,7 +60,7 @@ def test_baked_project_passes_its_own_checks(bake: Bake, overrides: dict[str, An
     check_project(project, python)
 
 
-@pytest.mark.parametrize("version", ["3.11", "3.12", "3.13"])
+@pytest.mark.parametrize("version", SUITE_PYTHONS)
 def test_default_bake_on_each_installed_python(bake: Bake, version: str, tmp_path: Path) -> None:
     python = need_python(version, f"the default bake's checks on Python {version}")
     project = bake().copy_to(tmp_path / f"default-on-py{version.replace('.', '')}")

@@ -48,8 +48,7 @@ TOOLS = {
         "npm",
         "GitHub's OpenAPI description (npm @octokit/openapi), which the repository-setup tests and "
         "the policy-data checks validate request bodies against",
-        "install npm (Debian: apt-get install npm), or run `uv run python tests/github_api/install.py` "
-        "once on a machine that has it",
+        "install npm (Debian: apt-get install npm); the next session installs the description with it",
     ),
 }
 
