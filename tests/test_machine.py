@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from support import machine
 from support.options import TEMPLATE
+from support.rehearsal import missing_interpreters
 
 pytestmark = pytest.mark.machine
 
@@ -196,3 +197,18 @@ def test_a_present_interpreter_is_returned_not_skipped(monkeypatch: pytest.Monke
         [found, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True
     )
     assert done.stdout.strip() == str(sys.version_info[:2])
+
+
+def test_a_run_that_met_a_missing_interpreter_is_recognised() -> None:
+    """The after-the-fact net: the setup-uv stand-in's two messages and uv's own, as they read."""
+    log = "\n".join(
+        [
+            "::error::Python 3.14 is not installed on this machine and uv may not download it here "
+            "(local: 3.11)",
+            "::error::python-version 3.16 has no local interpreter here",
+            "error: No interpreter found for Python 3.15 in managed installations or search path",
+            "stand-in uv: Python 3.11 is the local /usr/bin/python3.11 (no download)",
+        ]
+    )
+    assert missing_interpreters(log) == ["3.14", "3.15", "3.16"]
+    assert missing_interpreters(log.splitlines()[-1]) == []
