@@ -18,9 +18,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from github_api.install import OpenApiUnavailable, ensure_installed
+from github_api.install import OpenApiUnavailable, ensure_installed, is_installed
 from github_api.openapi import Description
 from support.commands import run
+from support.machine import REQUIRE_ALL, inventory, need_tool, require_all
 from support.options import TEMPLATE
 from support.template_repo import TemplateRepo, isolated_env
 
@@ -116,7 +117,16 @@ def template_dir() -> Path:
     return TEMPLATE
 
 
-TIERS = ("render", "project", "negative", "hooks", "scripts", "update", "rehearsal")
+TIERS = ("render", "project", "negative", "hooks", "scripts", "update", "rehearsal", "machine")
+
+
+def pytest_report_header() -> list[str]:
+    """What this machine lacks for the suite (tests/support/machine.py), before any test runs."""
+    absent = [requirement for requirement, where in inventory() if where is None]
+    if not absent:
+        return ["machine: every interpreter and tool the suite can use is here"]
+    then = f"{REQUIRE_ALL} is set: their tests fail" if require_all() else "their tests skip, naming them"
+    return [f"machine: missing {', '.join(absent)}; {then}"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -139,6 +149,8 @@ def template_snapshot(tmp_path_factory: pytest.TempPathFactory) -> TemplateRepo:
 @pytest.fixture(scope="session")
 def description() -> Description:
     """GitHub's REST API description (npm @octokit/openapi), which request bodies must fit."""
+    if not is_installed():
+        need_tool("npm")
     try:
         path = ensure_installed()
     except OpenApiUnavailable as problem:

@@ -77,11 +77,15 @@ def cruft_state(project: Path) -> dict[str, Any]:
 
 
 def files(root: Path) -> dict[str, bytes]:
-    """Every file below root (except .git) with its bytes."""
+    """Every file below root (except .git and bytecode) with its bytes.
+
+    Running .github/scripts leaves __pycache__/ beside them unless PYTHONDONTWRITEBYTECODE is
+    set (it is on the CI machine, not on a newcomer's): git ignores it, so no patch carries it.
+    """
     return {
         path.relative_to(root).as_posix(): path.read_bytes()
         for path in sorted(root.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(root).parts
+        if path.is_file() and not {".git", "__pycache__"} & set(path.relative_to(root).parts)
     }
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from conftest import Bake, Project
+from support.machine import SUITE_PYTHONS, need_python
 from support.options import CHOICES, PROJECT_COMBINATIONS
-from support.pythons import find_python
 
 pytestmark = pytest.mark.project
 
@@ -57,17 +57,13 @@ def check_wheel_installs(project: Project, python: str, wheel: str) -> None:
 )
 def test_baked_project_passes_its_own_checks(bake: Bake, overrides: dict[str, Any], tmp_path: Path) -> None:
     project = bake(**overrides).copy_to(tmp_path / "project")
-    python = find_python(project.answers["python_min"])
-    if python is None:
-        pytest.skip(f"Python {project.answers['python_min']} is not installed on this machine")
+    python = need_python(project.answers["python_min"], "this bake's oldest supported Python (python_min)")
     check_project(project, python)
 
 
-@pytest.mark.parametrize("version", ["3.11", "3.12", "3.13"])
+@pytest.mark.parametrize("version", SUITE_PYTHONS)
 def test_default_bake_on_each_installed_python(bake: Bake, version: str, tmp_path: Path) -> None:
-    python = find_python(version)
-    if python is None:
-        pytest.skip(f"Python {version} is not installed on this machine; uv may not download one here")
+    python = need_python(version, f"the default bake's checks on Python {version}")
     project = bake().copy_to(tmp_path / f"default-on-py{version.replace('.', '')}")
     check_project(project, python)
 

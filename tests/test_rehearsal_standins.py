@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import Bake
+from support.machine import missing
 from support.options import TEMPLATE, render_combinations
 from support.rehearsal import (
     STANDINS,
@@ -49,7 +50,11 @@ def test_standin_declares_exactly_the_real_inputs(action: str, path: Path) -> No
     declared = list(document.get("inputs") or {})
     assert len(declared) == len(set(declared))
     if not PINS:
-        pytest.skip(f"{PINS_FILE} is not beside the repository: only the stand-in's own list was checked")
+        missing(
+            f"the verified pins list {PINS_FILE}",
+            "checking each stand-in's inputs against the real action's (its own list was checked)",
+            "it is the workspace's ../shared/actions-pins.json, beside this repository",
+        )
     assert action in PINS, f"{action} is not in {PINS_FILE.name}: a stand-in for an unpinned action"
     verified = PINS[action]["inputs"]
     newer = PINS[action].get("newer_seen_elsewhere")

@@ -41,9 +41,14 @@ def installed_version() -> str | None:
     return str(json.loads(INSTALLED_PACKAGE_JSON.read_text(encoding="utf-8"))["version"])
 
 
+def is_installed() -> bool:
+    """The pinned version is in node_modules/, so npm is not needed."""
+    return installed_version() == pinned_version()
+
+
 def ensure_installed() -> Path:
     """Return the dereferenced api.github.com description, installing it if needed."""
-    if installed_version() == pinned_version():
+    if is_installed():
         return DESCRIPTION
     npm = shutil.which("npm")
     if npm is None:

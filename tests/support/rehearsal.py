@@ -43,6 +43,7 @@ from typing import Any
 
 import yaml
 
+from support.machine import missing, need_python, need_tool, python_hint
 from support.next_steps import command_blocks, command_of, printed
 from support.precommit_mirrors import build_mirrors
 from support.pythons import find_python
@@ -368,6 +369,150 @@ def check_inputs(project: Path, extra: Mapping[str, Path] | None = None) -> list
     return problems
 
 
+# ----------------------------------------------------------------------------- what the run needs here
+
+_VERSION = re.compile(r"^3\.\d+$")
+# How a job says an interpreter is missing: the setup-uv stand-in's two messages, and uv's own.
+_NO_INTERPRETER = re.compile(
+    r"Python (3\.\d+)\S* is not installed on this machine"
+    r"|python-version (3\.\d+)\S* has no local interpreter here"
+    r"|No interpreter found for Python (3\.\d+)"
+)
+
+
+def _all_uses(node: Any) -> Iterable[str]:
+    """Every `uses:` value anywhere in a parsed workflow or action."""
+    if isinstance(node, dict):
+        if "uses" in node:
+            yield str(node["uses"])
+        for value in node.values():
+            yield from _all_uses(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _all_uses(value)
+
+
+def reached(project: Path, workflow_path: str, job: str | None = None) -> list[tuple[Path, dict[str, Any]]]:
+    """(file, parsed) for the workflow, or only its job `job` as act's --job runs it, and every
+    local reusable workflow and local action that reaches."""
+    top = load_yaml(project / workflow_path) or {}
+    jobs = top.get("jobs") or {}
+    if job in jobs:  # an id inside a called workflow matches there too: then keep every job
+        top = {**top, "jobs": {job: jobs[job]}}
+    seen: dict[Path, dict[str, Any]] = {}
+    pending = [(project / workflow_path, top)]
+    while pending:
+        path, document = pending.pop()
+        if path in seen:
+            continue
+        seen[path] = document
+        for value in _all_uses(document):
+            if value.startswith("./"):
+                target = project / value
+                target = target if target.suffix in {".yml", ".yaml"} else target / "action.yml"
+                if target.is_file():
+                    pending.append((target, load_yaml(target) or {}))
+    return list(seen.items())
+
+
+def literal_pythons(project: Path, files: list[tuple[Path, dict[str, Any]]]) -> dict[str, str]:
+    """Python versions the run asks for by value, not through the planned matrix: version -> where.
+
+    A literal `python-version:` passed to an action or a called workflow, and the default of a
+    called workflow's `python-version` input when the caller passes none.
+    """
+    found: dict[str, str] = {}
+    for path, document in files:
+        where = path.relative_to(project).as_posix()
+        jobs = (document.get("jobs") or {}).items()
+        steps = [s for _, job in jobs for s in (job.get("steps") or [])]
+        steps += ((document.get("runs") or {}).get("steps")) or []
+        for job_id, job in jobs:
+            uses = str(job.get("uses", ""))
+            passed = (job.get("with") or {}).get("python-version")
+            if uses.startswith("./") and passed is None:
+                called = load_yaml(project / uses) or {}
+                inputs = ((called.get(True) or called.get("on") or {}).get("workflow_call") or {}).get(
+                    "inputs"
+                ) or {}
+                default = str((inputs.get("python-version") or {}).get("default", ""))
+                if _VERSION.match(default):
+                    found.setdefault(
+                        default, f"{uses} (its python-version default, called by {where} {job_id})"
+                    )
+            elif passed is not None and _VERSION.match(str(passed)):
+                found.setdefault(str(passed), f"{where} {job_id}")
+        for step in steps:
+            value = str((step.get("with") or {}).get("python-version", ""))
+            if _VERSION.match(value):
+                found.setdefault(value, f"{where} ({step.get('uses')})")
+    return found
+
+
+def planned_pythons(project: Path, event: str) -> list[str]:
+    """The project's own plan of the Python matrix for `event` (its ci_plan.py), or [] without one."""
+    script = project / ".github" / "scripts" / "ci_plan.py"
+    if not script.is_file():
+        return []
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_OUTPUT"}
+    done = subprocess.run(
+        [sys.executable, str(script), "--event", event, "--pyproject", str(project / "pyproject.toml")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith("python="):
+            return [str(v) for v in json.loads(line.removeprefix("python="))]
+    return []
+
+
+def need_what_it_runs(
+    project: Path,
+    workflow_path: str,
+    event: str,
+    *,
+    job: str | None,
+    matrix: Mapping[str, Any] | None,
+    extra: Mapping[str, Path] | None,
+) -> None:
+    """Skip (fail under PIPELINE_TESTS_REQUIRE_ALL) before act starts when this machine lacks
+    an interpreter or tool the run needs; matrix legs on missing Pythons are filtered instead."""
+    label = f"the {workflow_path} rehearsal"
+    files = reached(project, workflow_path, job)
+    for version, where in sorted(literal_pythons(project, files).items()):
+        need_python(version, f"{label}: {where} asks for it")
+    uses_matrix = any(
+        "python" in ((one.get("strategy") or {}).get("matrix") or {})
+        for one in (files[0][1].get("jobs") or {}).values()
+    )
+    if uses_matrix and "python" not in (matrix or {}):
+        planned = planned_pythons(project, event)
+        if planned and not any(find_python(v) for v in planned):
+            missing(
+                f"Python {' or '.join(planned)}",
+                f"{label}: its test matrix runs only the legs this machine has, and has none",
+                python_hint(planned[0]),
+            )
+    for _, document in files:
+        for value in _all_uses(document):
+            if value.startswith(("./", "docker://", "$/")) or "@" not in value:
+                continue
+            owner, repo, *subpath = value.split("@", 1)[0].split("/")
+            folder = standin_dir(f"{owner}/{repo}", extra)
+            action = folder.joinpath(*subpath) / "action.yml" if folder else None
+            if action and action.is_file():
+                using = str(((load_yaml(action) or {}).get("runs") or {}).get("using", ""))
+                if using.startswith("node"):
+                    need_tool("node", f"{label}: act runs the {owner}/{repo} stand-in ({using}) with node")
+
+
+def missing_interpreters(log: str) -> list[str]:
+    """Python versions a job of the run could not find: a rehearsal that met one proves nothing."""
+    return sorted({next(v for v in match.groups() if v) for match in _NO_INTERPRETER.finditer(log)})
+
+
 # ----------------------------------------------------------------------------- results
 
 
@@ -673,6 +818,7 @@ def rehearse(
     event_file = run_dir / "event.json"
     event_file.write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
+    need_what_it_runs(project, workflow_path, event, job=job, matrix=matrix, extra=extra_standins)
     matrix_args, filtered = _matrix_filters(matrix)
     osv = OsvService()
     offline_env = {
@@ -793,6 +939,10 @@ def rehearse(
     log = stdout + ("\n" + stderr if stderr else "")
     (run_dir / "act.log").write_text(log, encoding="utf-8")
     entries, jobs = _parse(log.splitlines())
+    for version in missing_interpreters(log):
+        need_python(
+            version, f"the {workflow_path} rehearsal: a job asked for it (log: {run_dir / 'act.log'})"
+        )
     return Rehearsal(
         project=project,
         event=event,
