@@ -592,7 +592,7 @@ _PYGREP_HOOKS = (
     _pygrep("text-unicode-replacement-char", "no unicode replacement chars", "\ufffd", types=["text"]),
 )
 
-# rvben/rumdl-pre-commit v0.2.60: a placeholder package depending on rumdl==<tag>.
+# rvben/rumdl-pre-commit v0.3.0: a placeholder package depending on rumdl==<tag>.
 _RUMDL = (
     _hook("rumdl", "rumdl check", "rumdl check", types=["markdown"], require_serial=True),
     _hook("rumdl-fmt", "rumdl fmt", "rumdl fmt", types=["markdown"], require_serial=True),
