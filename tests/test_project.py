@@ -79,9 +79,7 @@ def test_project_set_covers_every_option_value() -> None:
 def test_type_check_covers_sources_tests_and_scripts(bake: Bake, tmp_path: Path) -> None:
     """A wrong type in each of the three folders [tool.ty] names is found, and only there."""
     project = bake().copy_to(tmp_path / "project")
-    python = find_python(project.answers["python_min"])
-    if python is None:
-        pytest.skip(f"Python {project.answers['python_min']} is not installed on this machine")
+    python = need_python(project.answers["python_min"], "the type-check scope test's bake")
     project.run("uv", "sync", "--python", python)
     wrong = 'def test_count() -> None:\n    count: int = "three"\n    assert count\n'
     planted = [f"src/{project.package}/wrong.py", "tests/test_wrong.py", ".github/scripts/wrong.py"]
