@@ -390,3 +390,23 @@ def test_an_archived_hook_repository_is_judged_by_its_final_release(tmp_path: Pa
     config.write_text(config.read_text(encoding="utf-8").replace("v1.9.0", "v1.10.0"), encoding="utf-8")
     current = run_script(root, index)
     assert current.returncode == 0, current.stdout + current.stderr
+
+
+def test_a_hook_repository_entry_no_config_uses_is_named(project: Path) -> None:
+    data = pins_behind.tomllib.loads(
+        DATA + '[hook-repos."https://github.com/pre-commit/mirrors-mypy"]\npypi = "mypy"\n'
+    )
+    pins = pins_behind.project_pins(project, data)
+
+    assert pins_behind.unused_hook_repos(pins, data) == [
+        ".github/pins.toml: hook-repos https://github.com/pre-commit/mirrors-mypy matches no hook "
+        "repository of the template or a bake; remove it"
+    ]
+
+
+def test_every_hook_repository_entry_is_used_by_the_template_or_a_bake(bake: Bake) -> None:
+    data = pins_behind.load_data()
+    pins = pins_behind.project_pins(REPOSITORY, data)
+    for answers in data["bakes"].values():
+        pins += pins_behind.project_pins(bake(**answers).path, data)
+    assert pins_behind.unused_hook_repos(pins, data) == []

@@ -85,6 +85,7 @@ class Pin:
     source: str  # "pypi:NAME", "npm:NAME", "final:VERSION", "action:OWNER/REPO[/PATH]"
     components: int | None = None  # compare only the first N release components of the newest
     sha: str | None = None
+    hook_repo: str | None = None  # a pre-commit rev: its repository, as .github/pins.toml keys it
 
     @property
     def key(self) -> str:
@@ -159,9 +160,13 @@ def lock_pins(path: Path, file: str) -> Iterator[Pin]:
             yield Pin(file, package["name"], f"=={package['version']}", f"pypi:{package['name']}")
 
 
+def _repo_key(url: str) -> str:
+    return url.lower().rstrip("/").removesuffix(".git")
+
+
 def precommit_pins(path: Path, file: str, hook_repos: Mapping[str, Any]) -> Iterator[Pin]:
     config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    known = {url.lower().rstrip("/").removesuffix(".git"): entry for url, entry in hook_repos.items()}
+    known = {_repo_key(url): entry for url, entry in hook_repos.items()}
     for repo in config.get("repos") or []:
         url = str(repo.get("repo", ""))
         for hook in repo.get("hooks") or []:
@@ -169,14 +174,16 @@ def precommit_pins(path: Path, file: str, hook_repos: Mapping[str, Any]) -> Iter
         if url in {"local", "meta"}:
             continue
         name = url.rstrip("/").rsplit("/", 1)[-1]
-        entry = known.get(url.lower().rstrip("/").removesuffix(".git"))
+        entry = known.get(_repo_key(url))
         if entry and "final" in entry:
             source = f"final:{entry['final']}"
         elif entry:
             source = f"pypi:{entry['pypi']}"
         else:
             source = f"unknown:{url}"
-        yield Pin(file, name, str(repo.get("rev", "")), source, (entry or {}).get("components"))
+        yield Pin(
+            file, name, str(repo.get("rev", "")), source, (entry or {}).get("components"), hook_repo=url
+        )
 
 
 def package_json_pins(path: Path, file: str) -> Iterator[Pin]:
@@ -460,6 +467,18 @@ def judge(
     return report
 
 
+def unused_hook_repos(pins: Iterable[Pin], data: Mapping[str, Any]) -> list[str]:
+    """Notes for [hook-repos] entries no scanned pre-commit config uses (only meaningful when the
+    template and every bake were scanned: one project need not use them all)."""
+    used = {_repo_key(pin.hook_repo) for pin in pins if pin.hook_repo}
+    return [
+        f".github/pins.toml: hook-repos {url} matches no hook repository of the template or a bake; "
+        "remove it"
+        for url in data.get("hook-repos", {})
+        if _repo_key(url) not in used
+    ]
+
+
 def _is_current(pinned: str, newest: Version) -> bool:
     exact = _version(pinned.removeprefix("=="))
     if exact is not None:
@@ -530,6 +549,8 @@ def main(argv: list[str] | None = None, *, fetch: FetchJson = fetch_json) -> int
             registry=args.npm_registry.rstrip("/"),
             actions=actions,
         )
+        if args.project is None:
+            report.notes += unused_hook_repos(pins, data)
     for line in report.lines():
         print(line)
     return report.exit_code
