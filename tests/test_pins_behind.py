@@ -310,7 +310,7 @@ def test_an_action_tag_pinned_to_another_sha_is_a_problem() -> None:
         f"ci.yml: actions/checkout v7.0.1 pinned to {OLD_CHECKOUT_SHA}, but that tag is {CHECKOUT_SHA} "
         "in the action list"
     ]
-    assert report.exit_code == 1
+    assert report.exit_code == 3
 
 
 def test_the_index_is_asked_once_per_package(project: Path) -> None:
@@ -410,3 +410,72 @@ def test_every_hook_repository_entry_is_used_by_the_template_or_a_bake(bake: Bak
     for answers in data["bakes"].values():
         pins += pins_behind.project_pins(bake(**answers).path, data)
     assert pins_behind.unused_hook_repos(pins, data) == []
+
+
+def test_only_unreachable_pins_exit_3_not_1(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    write(root, "pyproject.toml", '[project]\nname = "p"\ndependencies = ["pytest>=9"]\n')
+    write(tmp_path, "pins.toml", "")
+    write(tmp_path, "actions-pins.json", "{}")
+
+    result = run_script(root, "http://127.0.0.1:9")
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        "1 pins checked: 0 behind, 0 held back, 0 with a newer unverified release, 1 not checkable"
+    )
+
+
+def test_help_names_the_exit_codes() -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "1  a pin is behind (wins over 3" in result.stdout
+    assert "3  nothing known behind, but some pins could not be checked" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        pytest.param(
+            "--project",
+            "/nonexistent",
+            "argument --project: /nonexistent is not a directory",
+            id="project-missing",
+        ),
+        pytest.param(
+            "--index-url",
+            "pypi.org/pypi",
+            "argument --index-url: 'pypi.org/pypi' is not an http:// or https:// URL",
+            id="index-url-without-scheme",
+        ),
+        pytest.param(
+            "--npm-registry",
+            "ftp://registry.npmjs.org",
+            "argument --npm-registry: 'ftp://registry.npmjs.org' is not an http:// or https:// URL",
+            id="registry-not-http",
+        ),
+    ],
+)
+def test_a_bad_argument_is_one_line_and_exit_2(option: str, value: str, message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), option, value], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"pins_behind.py: error: {message}\n"
+
+
+def test_an_unreadable_data_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    write(tmp_path, "pins.toml", "[hook-repos\n")
+
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--project", str(tmp_path), "--data", str(tmp_path / "pins.toml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("pins_behind.py: error: argument --data: cannot read ")
+    assert len(result.stderr.splitlines()) == 1

@@ -16,8 +16,16 @@ repository); without one they are left to Dependabot and the script says so.
 
 Prints one line per pin behind (`file: name pinned X, newest Y`), the pins held back in
 .github/pins.toml with their reason, newer action releases seen but not verified, and a summary.
-Exits 1 when anything is behind (or cannot be checked), else 0. Needs the package indexes, so it
-is a script, not a test; its parsing is tested offline against a local fake index.
+Needs the package indexes, so it is a script, not a test; its parsing is tested offline against
+a local fake index.
+
+Exit codes:
+  0  every pin checked is current
+  1  a pin is behind (wins over 3: what is known to be behind is reported even when other pins
+     could not be checked; the summary counts those)
+  2  usage error: a bad option, --project not a directory, --data or --actions-pins unreadable
+  3  nothing known behind, but some pins could not be checked (an index unreachable, a hook
+     repository or action with no known source) or a bake failed
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ PYPI = "https://pypi.org/pypi"
 NPM = "https://registry.npmjs.org"
 
 FetchJson = Callable[[str], Any]
+EXIT_BEHIND, EXIT_USAGE, EXIT_UNCHECKABLE = 1, 2, 3
 
 # An exact requirement (name, optional [extras], ==, version) in free text; the name must not
 # continue a longer word or path.
@@ -123,7 +132,9 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.behind or self.problems else 0
+        if self.behind:
+            return EXIT_BEHIND
+        return EXIT_UNCHECKABLE if self.problems else 0
 
 
 # --- reading pins -------------------------------------------------------------------------------
@@ -472,8 +483,7 @@ def unused_hook_repos(pins: Iterable[Pin], data: Mapping[str, Any]) -> list[str]
     template and every bake were scanned: one project need not use them all)."""
     used = {_repo_key(pin.hook_repo) for pin in pins if pin.hook_repo}
     return [
-        f".github/pins.toml: hook-repos {url} matches no hook repository of the template or a bake; "
-        "remove it"
+        f".github/pins.toml: hook-repos {url} matches no hook repository of the template or a bake; remove it"
         for url in data.get("hook-repos", {})
         if _repo_key(url) not in used
     ]
@@ -514,20 +524,54 @@ def load_data(path: Path = DATA) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line (no usage block), exit 2."""
+
+    def error(self, message: str) -> Any:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _http_url(text: str) -> str:
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
+    return text.rstrip("/")
+
+
+def _directory(text: str) -> Path:
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is not a directory")
+    return Path(text)
+
+
 def main(argv: list[str] | None = None, *, fetch: FetchJson = fetch_json) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--project", type=Path, help="check one baked project instead")
+    parser = _Parser(
+        description=__doc__.splitlines()[0],
+        epilog=__doc__[__doc__.index("Exit codes:") :],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--project", type=_directory, help="check one baked project instead")
     parser.add_argument("--data", type=Path, default=DATA, help="hook sources and held-back pins")
-    parser.add_argument("--index-url", default=PYPI, help="PyPI JSON API base (default: %(default)s)")
-    parser.add_argument("--npm-registry", default=NPM, help="npm registry (default: %(default)s)")
+    parser.add_argument(
+        "--index-url", type=_http_url, default=PYPI, help="PyPI JSON API base (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--npm-registry", type=_http_url, default=NPM, help="npm registry (default: %(default)s)"
+    )
     parser.add_argument(
         "--actions-pins", type=Path, default=DEFAULT_ACTIONS_PINS, help="verified action pins (JSON)"
     )
     args = parser.parse_args(argv)
-    data = load_data(args.data)
-    actions = (
-        json.loads(args.actions_pins.read_text(encoding="utf-8")) if args.actions_pins.is_file() else None
-    )
+    try:
+        data = load_data(args.data)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        parser.error(f"argument --data: cannot read {args.data}: {error}")
+    try:
+        actions = (
+            json.loads(args.actions_pins.read_text(encoding="utf-8")) if args.actions_pins.is_file() else None
+        )
+    except (OSError, ValueError) as error:
+        parser.error(f"argument --actions-pins: cannot read {args.actions_pins}: {error}")
 
     with tempfile.TemporaryDirectory(prefix="pins-behind-") as scratch:
         if args.project is not None:
@@ -539,14 +583,14 @@ def main(argv: list[str] | None = None, *, fetch: FetchJson = fetch_json) -> int
                     baked = bake(REPOSITORY, answers, Path(scratch) / name)
                 except BakeFailed as error:
                     print(f"error: {error}", file=sys.stderr)
-                    return 2
+                    return EXIT_UNCHECKABLE
                 pins += project_pins(baked, data, label=f"bake:{name}/")
         report = judge(
             pins,
             data,
             fetch=fetch,
-            index=args.index_url.rstrip("/"),
-            registry=args.npm_registry.rstrip("/"),
+            index=args.index_url,
+            registry=args.npm_registry,
             actions=actions,
         )
         if args.project is None:
