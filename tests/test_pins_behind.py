@@ -69,6 +69,12 @@ ACTIONS: dict[str, Any] = {
 class FakeIndex(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = unquote(self.path)
+        if path.startswith("/portal/"):  # a captive portal: 200, an HTML login page
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<!doctype html><title>Sign in to the Wi-Fi</title>")
+            return
         document: Mapping[str, Any] | None = None
         if path.startswith("/pypi/") and path.endswith("/json"):
             document = PYPI.get(path.removeprefix("/pypi/").removesuffix("/json"))
@@ -479,3 +485,22 @@ def test_an_unreadable_data_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("pins_behind.py: error: argument --data: cannot read ")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_an_index_answering_html_is_not_checkable_without_a_traceback(project: Path, index: str) -> None:
+    result = run_script(project, f"{index}/portal")
+
+    assert "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    not_json = [line for line in lines if line.endswith("answered with something that is not JSON")]
+    assert (
+        ".pre-commit-config.yaml: zizmor-pre-commit pinned v1.29.0: zizmor: package index answered "
+        "with something that is not JSON"
+    ) in not_json
+    assert len(not_json) == 13  # every PyPI and npm pin; the action pins are judged from the list
+    assert result.returncode == 1  # the old checkout pin is still known to be behind
+
+
+def test_a_json_answer_that_is_not_a_document_is_a_lookup_error() -> None:
+    with pytest.raises(pins_behind.ReleaseLookupError, match="not a release document"):
+        pins_behind.newest_pypi("x", lambda url: ["not", "a", "document"], "https://index")

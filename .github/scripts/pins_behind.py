@@ -24,7 +24,8 @@ Exit codes:
   1  a pin is behind (wins over 3: what is known to be behind is reported even when other pins
      could not be checked; the summary counts those)
   2  usage error: a bad option, --project not a directory, --data or --actions-pins unreadable
-  3  nothing known behind, but some pins could not be checked (an index unreachable, a hook
+  3  nothing known behind, but some pins could not be checked (an index unreachable or answering
+     something that is not JSON, a hook
      repository or action with no known source) or a bake failed
 """
 
@@ -305,6 +306,10 @@ def newest_pypi(name: str, fetch: FetchJson, index: str) -> Version:
         raise ReleaseLookupError(f"{name}: package index answered HTTP {error.code}") from None
     except (urllib.error.URLError, OSError) as error:
         raise ReleaseLookupError(f"{name}: package index unreachable ({error})") from None
+    except ValueError:  # a captive portal's HTML page, a proxy's error text
+        raise ReleaseLookupError(f"{name}: package index answered with something that is not JSON") from None
+    if not isinstance(data, dict):
+        raise ReleaseLookupError(f"{name}: package index answered JSON that is not a release document")
     releases = []
     for text, files in (data.get("releases") or {}).items():
         version = _version(text)
@@ -325,6 +330,10 @@ def newest_npm(name: str, fetch: FetchJson, registry: str) -> Version:
         raise ReleaseLookupError(f"{name}: npm registry answered HTTP {error.code}") from None
     except (urllib.error.URLError, OSError) as error:
         raise ReleaseLookupError(f"{name}: npm registry unreachable ({error})") from None
+    except ValueError:  # a captive portal's HTML page, a proxy's error text
+        raise ReleaseLookupError(f"{name}: npm registry answered with something that is not JSON") from None
+    if not isinstance(data, dict):
+        raise ReleaseLookupError(f"{name}: npm registry answered JSON that is not a release document")
     latest = _version(str((data.get("dist-tags") or {}).get("latest", "")))
     if latest is None:
         raise ReleaseLookupError(f"{name}: npm registry names no latest release")
