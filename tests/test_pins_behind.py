@@ -66,9 +66,13 @@ ACTIONS: dict[str, Any] = {
 }
 
 
+ASKED: list[str] = []  # every path the fake index was asked for
+
+
 class FakeIndex(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = unquote(self.path)
+        ASKED.append(path)
         if path.startswith("/portal/"):  # a captive portal: 200, an HTML login page
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
@@ -504,3 +508,58 @@ def test_an_index_answering_html_is_not_checkable_without_a_traceback(project: P
 def test_a_json_answer_that_is_not_a_document_is_a_lookup_error() -> None:
     with pytest.raises(pins_behind.ReleaseLookupError, match="not a release document"):
         pins_behind.newest_pypi("x", lambda url: ["not", "a", "document"], "https://index")
+
+
+PRIVATE_LOCK = """
+version = 1
+[[package]]
+name = "pytest"
+version = "9.1.0"
+source = { registry = "https://pypi.org/simple" }
+[[package]]
+name = "acme-secret-sauce"
+version = "1.0.0"
+source = { registry = "https://deploy:hunter2@pkgs.acme.example/simple" }
+[[package]]
+name = "acme-other-internal"
+version = "2.0.0"
+source = { registry = "https://pkgs.acme.example/simple" }
+[[package]]
+name = "p"
+version = "0.1.0"
+source = { editable = "." }
+"""
+
+
+def test_packages_from_another_index_are_listed_not_asked_of_pypi(tmp_path: Path, index: str) -> None:
+    root = tmp_path / "project"
+    write(
+        root,
+        "pyproject.toml",
+        '[project]\nname = "p"\nversion = "0.1.0"\n'
+        'dependencies = ["acme-secret-sauce>=1", "acme-other-internal>=2", "acme-tools>=3", "pytest>=9"]\n'
+        '[[tool.uv.index]]\nname = "acme"\nurl = "https://pkgs.acme.example/simple"\nexplicit = true\n'
+        '[tool.uv.sources]\nacme-tools = { index = "acme" }\n',
+    )
+    write(root, "uv.lock", PRIVATE_LOCK)
+    write(tmp_path, "pins.toml", "")
+    write(tmp_path, "actions-pins.json", "{}")
+    ASKED.clear()
+
+    result = run_script(root, index)
+
+    assert not [path for path in ASKED if "acme" in path], ASKED
+    assert "hunter2" not in result.stdout
+    assert result.stdout.splitlines() == [
+        "uv.lock: pytest pinned ==9.1.0, newest 9.2.0",
+        "pyproject.toml: acme-secret-sauce >=1 locked from https://pkgs.acme.example/simple, not PyPI: "
+        "not asked, so the name stays off PyPI",
+        "pyproject.toml: acme-other-internal >=2 locked from https://pkgs.acme.example/simple, not PyPI: "
+        "not asked, so the name stays off PyPI",
+        "pyproject.toml: acme-tools >=3 from [tool.uv.sources] (index), not PyPI: not asked",
+        "uv.lock: acme-secret-sauce ==1.0.0 locked from https://pkgs.acme.example/simple, not PyPI: "
+        "not asked, so the name stays off PyPI",
+        "uv.lock: acme-other-internal ==2.0.0 locked from https://pkgs.acme.example/simple, not PyPI: "
+        "not asked, so the name stays off PyPI",
+        "2 pins checked: 1 behind, 0 held back, 0 with a newer unverified release, 0 not checkable",
+    ]

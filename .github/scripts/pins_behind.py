@@ -59,6 +59,7 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 DATA = REPOSITORY / ".github" / "pins.toml"
 DEFAULT_ACTIONS_PINS = REPOSITORY.parent / "shared" / "actions-pins.json"
 PYPI = "https://pypi.org/pypi"
+PYPI_SIMPLE = "https://pypi.org/simple"  # a lock source that PyPI's JSON API answers for
 NPM = "https://registry.npmjs.org"
 
 FetchJson = Callable[[str], Any]
@@ -92,7 +93,9 @@ class Pin:
     file: str
     name: str
     pinned: str  # as written: "v0.17.6", "==1.2.3", ">=0.13.6,<0.14"
-    source: str  # "pypi:NAME", "npm:NAME", "final:VERSION", "action:OWNER/REPO[/PATH]"
+    # "pypi:NAME", "npm:NAME", "final:VERSION", "action:OWNER/REPO[/PATH]"; "skip:WHY" for a pin
+    # deliberately not looked up (listed with the reason, never sent to an index)
+    source: str
     components: int | None = None  # compare only the first N release components of the newest
     sha: str | None = None
     hook_repo: str | None = None  # a pre-commit rev: its repository, as .github/pins.toml keys it
@@ -120,6 +123,7 @@ class Report:
     unverified: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
     checked: int = 0
 
     def lines(self) -> list[str]:
@@ -128,7 +132,7 @@ class Report:
             f"{self.checked} pins checked: {len(self.behind)} behind, {len(self.held)} held back, "
             f"{len(self.unverified)} with a newer unverified release, {len(self.problems)} not checkable"
         )
-        grouped = [*_grouped(self.held), *_grouped(self.unverified)]
+        grouped = [*_grouped(self.held), *_grouped(self.unverified), *_grouped(self.skipped)]
         return [*self.behind, *self.problems, *grouped, *self.notes, summary]
 
     @property
@@ -141,7 +145,9 @@ class Report:
 # --- reading pins -------------------------------------------------------------------------------
 
 
-def _requirement_pins(file: str, requirements: Iterable[Any]) -> Iterator[Pin]:
+def _requirement_pins(
+    file: str, requirements: Iterable[Any], elsewhere: Mapping[str, str] | None = None
+) -> Iterator[Pin]:
     for item in requirements:
         if not isinstance(item, str):
             continue  # {include-group = "..."}
@@ -151,25 +157,65 @@ def _requirement_pins(file: str, requirements: Iterable[Any]) -> Iterator[Pin]:
             continue
         if requirement.url or not str(requirement.specifier):
             continue
-        yield Pin(file, requirement.name, str(requirement.specifier), f"pypi:{requirement.name}")
+        why = (elsewhere or {}).get(canonicalize_name(requirement.name))
+        source = f"skip:{why}" if why else f"pypi:{requirement.name}"
+        yield Pin(file, requirement.name, str(requirement.specifier), source)
+
+
+def _without_credentials(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+def _from_pypi(registry: str) -> bool:
+    return registry.rstrip("/") == PYPI_SIMPLE
+
+
+def _not_from_pypi(registry: str) -> str:
+    return f"locked from {_without_credentials(registry)}, not PyPI: not asked, so the name stays off PyPI"
+
+
+def _elsewhere(data: Mapping[str, Any], lock: Path) -> dict[str, str]:
+    """Dependency names that come from somewhere other than PyPI -> why, from `[tool.uv]` and
+    the lock beside the pyproject.toml: their names must not be sent to PyPI."""
+    uv = data.get("tool", {}).get("uv", {})
+    indexes = {entry.get("name"): str(entry.get("url", "")) for entry in uv.get("index", [])}
+    elsewhere: dict[str, str] = {}
+    for name, sources in (uv.get("sources") or {}).items():
+        for source in sources if isinstance(sources, list) else [sources]:
+            if "index" in source and _from_pypi(indexes.get(source["index"], "")):
+                continue
+            kind = next((key for key in ("index", "git", "path", "url", "workspace") if key in source), "")
+            elsewhere[canonicalize_name(name)] = f"from [tool.uv.sources] ({kind}), not PyPI: not asked"
+    if lock.is_file():
+        for package in tomllib.loads(lock.read_text(encoding="utf-8")).get("package", []):
+            registry = package.get("source", {}).get("registry")
+            if registry is not None and not _from_pypi(registry):
+                elsewhere.setdefault(canonicalize_name(package["name"]), _not_from_pypi(registry))
+    return elsewhere
 
 
 def pyproject_pins(path: Path, file: str) -> Iterator[Pin]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     yield from _requirement_pins(file, data.get("build-system", {}).get("requires", []))
+    elsewhere = _elsewhere(data, path.with_name("uv.lock"))
     project = data.get("project", {})
-    yield from _requirement_pins(file, project.get("dependencies", []))
+    yield from _requirement_pins(file, project.get("dependencies", []), elsewhere)
     for extra in project.get("optional-dependencies", {}).values():
-        yield from _requirement_pins(file, extra)
+        yield from _requirement_pins(file, extra, elsewhere)
     for group in data.get("dependency-groups", {}).values():
-        yield from _requirement_pins(file, group)
+        yield from _requirement_pins(file, group, elsewhere)
 
 
 def lock_pins(path: Path, file: str) -> Iterator[Pin]:
+    """Packages locked from an index; only those locked from PyPI are looked up on PyPI."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     for package in data.get("package", []):
-        if "registry" in package.get("source", {}) and "version" in package:
-            yield Pin(file, package["name"], f"=={package['version']}", f"pypi:{package['name']}")
+        registry = package.get("source", {}).get("registry")
+        if registry is None or "version" not in package:
+            continue
+        source = f"pypi:{package['name']}" if _from_pypi(registry) else f"skip:{_not_from_pypi(registry)}"
+        yield Pin(file, package["name"], f"=={package['version']}", source)
 
 
 def _repo_key(url: str) -> str:
@@ -447,11 +493,19 @@ def judge(
     # are left to Dependabot (one note below), not counted as uncheckable.
     pins = [pin for pin in pins if actions is not None or not pin.source.startswith("action:")]
     tool_pins = [pin for pin in pins if not (pin.source.startswith("action:") and pin.sha)]
-    unique = {(pin.source, pin.components): pin for pin in tool_pins if not pin.source.startswith("unknown:")}
+    unique = {
+        (pin.source, pin.components): pin
+        for pin in tool_pins
+        if not pin.source.startswith(("unknown:", "skip:"))
+    }
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         for key, result in zip(unique, pool.map(lookup, unique.values()), strict=True):
             releases[f"{key[0]}#{key[1]}"] = result
 
+    report.skipped = [
+        f"{pin.file}: {pin.name} {pin.pinned} {pin.key}" for pin in pins if pin.source.startswith("skip:")
+    ]
+    pins = [pin for pin in pins if not pin.source.startswith("skip:")]
     used_holds: set[str] = set()
     for pin in pins:
         report.checked += 1
