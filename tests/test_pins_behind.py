@@ -53,7 +53,8 @@ PYPI: dict[str, dict[str, Any]] = {
     "mypy": pypi_document("1.19.1", "2.4.1"),
 }
 NPM: dict[str, dict[str, Any]] = {
-    "@octokit/openapi": {"dist-tags": {"latest": "23.0.2", "next": "24.0.0-beta.1"}}
+    "@octokit/openapi": {"dist-tags": {"latest": "23.0.2", "next": "24.0.0-beta.1"}},
+    "prettier": {"dist-tags": {"latest": "3.6.2"}},
 }
 ACTIONS: dict[str, Any] = {
     "actions/checkout": {"tag": "v7.0.1", "sha": CHECKOUT_SHA},
@@ -562,4 +563,54 @@ def test_packages_from_another_index_are_listed_not_asked_of_pypi(tmp_path: Path
         "uv.lock: acme-other-internal ==2.0.0 locked from https://pkgs.acme.example/simple, not PyPI: "
         "not asked, so the name stays off PyPI",
         "2 pins checked: 1 behind, 0 held back, 0 with a newer unverified release, 0 not checkable",
+    ]
+
+
+OTHER_FORMS = {
+    ".github/workflows/other.yml": """
+name: other
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    container: python:3.13
+    steps:
+      # uses: actions/setup-node@v4 in a comment is not a pin
+      - uses: actions/cache@v3
+      - uses: ./.github/actions/local
+      - uses: docker://python:3.9-slim
+      - run: |
+          npx --yes prettier@2.0.0 --check .
+          uvx ruff@0.1.0 check && uvx --from 'zizmor==1.29.0' zizmor .
+          python -m pip install "pytest<9" "ruff>=0.17" -r requirements.txt dist/*.whl
+          uv pip install --python "$RUNNER_TEMP/venv/bin/python" "pytest>=9"
+          uvx ruff@latest --version
+""",
+    "Dockerfile": "FROM python:3.9 AS build\nRUN true\nFROM build\nFROM scratch\n"
+    "FROM python@sha256:" + "a" * 64 + "\n",
+}
+
+
+def test_other_pin_forms_are_read(tmp_path: Path, index: str) -> None:
+    root = tmp_path / "project"
+    for relative, text in OTHER_FORMS.items():
+        write(root, relative, text)
+    write(tmp_path, "pins.toml", "")
+    write(tmp_path, "actions-pins.json", "{}")
+
+    result = run_script(root, index)
+
+    image = "a container image, not checkable (container registries are out of this script's reach)"
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        ".github/workflows/other.yml: zizmor pinned ==1.29.0, newest 1.32.0",
+        ".github/workflows/other.yml: ruff pinned 0.1.0, newest 0.17.6",
+        ".github/workflows/other.yml: prettier pinned 2.0.0, newest 3.6.2",
+        ".github/workflows/other.yml: pytest pinned <9, newest 9.2.0",
+        f"Dockerfile: python:3.9: {image}; pin it by digest (@sha256:...)",
+        f"Dockerfile: python@sha256:{'a' * 64}: {image}",
+        ".github/workflows/other.yml: actions/cache pinned v3, a tag or branch, not a commit SHA: "
+        "pin the SHA with its `# vX.Y.Z` comment",
+        f".github/workflows/other.yml: python:3.9-slim: {image}; pin it by digest (@sha256:...)",
+        "10 pins checked: 4 behind, 0 held back, 0 with a newer unverified release, 4 not checkable",
     ]

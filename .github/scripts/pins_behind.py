@@ -25,7 +25,7 @@ Exit codes:
      could not be checked; the summary counts those)
   2  usage error: a bad option, --project not a directory, --data or --actions-pins unreadable
   3  nothing known behind, but some pins could not be checked (an index unreachable or answering
-     something that is not JSON, a hook
+     something that is not JSON, an action pinned by tag instead of SHA, a container image, a hook
      repository or action with no known source) or a bake failed
 """
 
@@ -37,6 +37,7 @@ import fnmatch
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -74,6 +75,27 @@ _TEXT_PIN = re.compile(
 _USES = re.compile(
     r"uses:\s*['\"]?(?P<action>[\w.-]+/[\w.-]+(?:/[\w./-]+)?)@(?P<sha>[0-9a-f]{40})['\"]?"
     r"(?:\s*#\s*(?P<tag>v?\d[\w.-]*))?"
+)
+# Any step's or job's `uses:` at the start of a line (not in a comment): the reference as written.
+_ANY_USES = re.compile(r"^[ \t]*(?:-[ \t]+)?uses:[ \t]*['\"]?(?P<ref>[^\s'\"#]+)", re.MULTILINE)
+# `npx NAME@X.Y.Z` (also bunx, pnpm dlx, yarn dlx; npm scopes allowed): an npm pin.
+_NPX = re.compile(
+    r"(?<![\w.-])(?:npx|bunx|pnpm[ \t]+dlx|yarn[ \t]+dlx)(?:[ \t]+(?:-y|--yes|-q|--quiet))*[ \t]+['\"]?"
+    r"(?P<name>(?:@[\w.-]+/)?[A-Za-z0-9][\w.-]*)@(?P<version>\d[0-9A-Za-z.+-]*\d|\d)"
+)
+# `uvx NAME@X.Y.Z` (also `uvx --from`, `uv tool run|install`, `pipx run|install`): a PyPI pin.
+_UVX = re.compile(
+    r"(?<![\w.-])(?:uvx|uv[ \t]+tool[ \t]+(?:run|install)|pipx[ \t]+(?:run|install))(?:[ \t]+--from)?"
+    r"[ \t]+['\"]?(?P<name>[A-Za-z][\w.-]*)(?:\[[\w,\s-]*\])?@(?P<version>\d[0-9A-Za-z.!+-]*\d|\d)"
+)
+# An install command; its requirements with a range (`"black<23"`) must admit the newest release.
+_INSTALL = re.compile(
+    r"(?<![\w.-])(?:pip3?[ \t]+install|uv[ \t]+pip[ \t]+install|uv[ \t]+add|uv[ \t]+tool[ \t]+install"
+    r"|pipx[ \t]+install)\b(?P<rest>[^\n]*)"
+)
+# A Dockerfile's base image: `FROM [--platform=...] IMAGE [AS STAGE]`.
+_FROM = re.compile(
+    r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(?P<image>\S+)(?:[ \t]+AS[ \t]+(?P<stage>\S+))?", re.I | re.M
 )
 _STRUCTURED = {"pyproject.toml", "uv.lock", ".pre-commit-config.yaml", "package.json"}
 
@@ -259,11 +281,26 @@ def _steps(document: Any) -> Iterator[Mapping[str, Any]]:
     yield from (document.get("runs") or {}).get("steps") or []
 
 
+def _image(file: str, image: str) -> Pin:
+    name, _, digest = image.partition("@")
+    tag = name.rpartition(":")[2] if ":" in name.rpartition("/")[2] else "(no tag)"
+    return Pin(file, image, digest or tag, f"image:{image}")
+
+
 def workflow_pins(path: Path, file: str, action_inputs: Mapping[str, Any]) -> Iterator[Pin]:
     text = path.read_text(encoding="utf-8")
     for match in _USES.finditer(text):
         tag = match["tag"] or "(no version comment)"
         yield Pin(file, match["action"], tag, f"action:{match['action']}", sha=match["sha"])
+    for match in _ANY_USES.finditer(text):
+        ref = match["ref"]
+        action, _, version = ref.partition("@")
+        if ref.startswith(("./", "$/")) or "${{" in ref or re.fullmatch(r"[0-9a-f]{40}", version):
+            continue  # a local action, an expression, or a SHA pin (read above)
+        if ref.startswith("docker://"):
+            yield _image(file, ref.removeprefix("docker://"))
+        else:
+            yield Pin(file, action, version or "(no ref)", f"unpinned:{action}")
     for step in _steps(yaml.safe_load(text)):
         uses = str(step.get("uses", "")).partition("@")[0]
         for input_name, source in (action_inputs.get(uses) or {}).items():
@@ -285,6 +322,48 @@ def text_pins(path: Path, file: str, not_pins: Iterable[str] = ()) -> Iterator[P
         if canonicalize_name(name) in ignored:
             continue
         yield Pin(file, name, f"=={match['version']}", f"pypi:{name}")
+    for match in _UVX.finditer(text):
+        if canonicalize_name(match["name"]) not in ignored:
+            yield Pin(file, match["name"], match["version"], f"pypi:{match['name']}")
+    for match in _NPX.finditer(text):
+        yield Pin(file, match["name"], match["version"], f"npm:{match['name']}")
+    for match in _INSTALL.finditer(text):
+        for requirement in _ranges(match["rest"]):
+            if canonicalize_name(requirement.name) not in ignored:
+                yield Pin(file, requirement.name, str(requirement.specifier), f"pypi:{requirement.name}")
+
+
+def _ranges(arguments: str) -> Iterator[Requirement]:
+    """Requirements with a range among an install command's arguments; exact `==` pins are
+    read by the `name==version` pattern, and anything built by the shell is left alone."""
+    try:
+        words = shlex.split(arguments, comments=True)
+    except ValueError:
+        words = arguments.split()
+    for word in words:
+        if word in {"&&", "||", ";", "|"} or word.endswith(";"):
+            return
+        if word.startswith("-") or any(character in word for character in "$`{}()"):
+            continue
+        try:
+            requirement = Requirement(word)
+        except InvalidRequirement:
+            continue
+        operators = {specifier.operator for specifier in requirement.specifier}
+        if requirement.url or not operators or operators & {"==", "==="}:
+            continue
+        yield requirement
+
+
+def dockerfile_pins(path: Path, file: str) -> Iterator[Pin]:
+    """Base images: not checkable here (container registries are out of reach), but listed."""
+    stages: set[str] = set()
+    for match in _FROM.finditer(path.read_text(encoding="utf-8")):
+        image = match["image"]
+        if image.lower() not in stages | {"scratch"} and "$" not in image:
+            yield _image(file, image)
+        if match["stage"]:
+            stages.add(match["stage"].lower())
 
 
 def _skipped(relative: str, patterns: Iterable[str]) -> bool:
@@ -324,6 +403,12 @@ def project_pins(root: Path, data: Mapping[str, Any], label: str = "") -> list[P
             pins += package_json_pins(path, file)
         elif parts[0] == ".github" and path.suffix in {".yml", ".yaml"} and name != "dependabot.yml":
             pins += workflow_pins(path, file, data.get("action-inputs", {}))
+        elif (
+            name in {"Dockerfile", "Containerfile"}
+            or name.startswith("Dockerfile.")
+            or name.endswith(".Dockerfile")
+        ):
+            pins += dockerfile_pins(path, file)
         if name not in _STRUCTURED:
             pins += text_pins(path, file, data.get("scan", {}).get("not-pins", []))
     return pins
@@ -496,7 +581,7 @@ def judge(
     unique = {
         (pin.source, pin.components): pin
         for pin in tool_pins
-        if not pin.source.startswith(("unknown:", "skip:"))
+        if not pin.source.startswith(("unknown:", "skip:", "unpinned:", "image:"))
     }
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         for key, result in zip(unique, pool.map(lookup, unique.values()), strict=True):
@@ -516,6 +601,19 @@ def judge(
             report.problems.append(
                 f"{pin.file}: {pin.name} pinned {pin.pinned}: no release source for {pin.key}; "
                 f"add it to .github/pins.toml [hook-repos]"
+            )
+            continue
+        if pin.source.startswith("unpinned:"):
+            report.problems.append(
+                f"{pin.file}: {pin.name} pinned {pin.pinned}, a tag or branch, not a commit SHA: "
+                "pin the SHA with its `# vX.Y.Z` comment"
+            )
+            continue
+        if pin.source.startswith("image:"):
+            digest = "" if pin.pinned.startswith("sha256:") else "; pin it by digest (@sha256:...)"
+            report.problems.append(
+                f"{pin.file}: {pin.name}: a container image, not checkable (container registries "
+                f"are out of this script's reach){digest}"
             )
             continue
         newest = releases[f"{pin.source}#{pin.components}"]
