@@ -8,14 +8,20 @@ dependency groups; a range must admit the newest release), `uv.lock`, `.pre-comm
 (each hook repository's rev, mapped to a package release in .github/pins.toml, and every
 additional dependency), `package.json`, workflow and action files (SHA pins with their
 `# vX.Y.Z` comment, and tool versions passed to actions), and `name==X.Y.Z` anywhere else in
-text (`uvx twine==X.Y.Z` in a workflow, `pip install "uv==X.Y.Z"`, scripts, README commands).
+text (`uvx twine==X.Y.Z` in a workflow, `pip install "uv==X.Y.Z"`, scripts, README commands),
+`uvx NAME@X.Y.Z` and `npx NAME@X.Y.Z`, and ranges in pip/uv install commands. An action pinned
+by tag (`uses: owner/repo@vN`) is reported as unpinned; container images (`docker://`, a
+Dockerfile's FROM) are listed as not checkable: no container registry is asked. A `uv.lock`
+package, or a dependency, that comes from another index than PyPI is listed, never sent to PyPI.
 
 Newest releases come from PyPI and npm. GitHub is not asked: actions are compared with a list of
 verified action pins (`--actions-pins`, by default ../shared/actions-pins.json beside the
 repository); without one they are left to Dependabot and the script says so.
 
-Prints one line per pin behind (`file: name pinned X, newest Y`), the pins held back in
-.github/pins.toml with their reason, newer action releases seen but not verified, and a summary.
+Prints one line per pin behind (`file: name pinned X, newest Y`), one per pin not checkable, the
+pins held back in .github/pins.toml with their reason, newer action releases seen but not
+verified, the pins not asked of PyPI, notes (stale holds; on a full run, [hook-repos] entries no
+pre-commit config uses) and a summary.
 Needs the package indexes, so it is a script, not a test; its parsing is tested offline against
 a local fake index.
 
