@@ -53,7 +53,8 @@ PYPI: dict[str, dict[str, Any]] = {
     "mypy": pypi_document("1.19.1", "2.4.1"),
 }
 NPM: dict[str, dict[str, Any]] = {
-    "@octokit/openapi": {"dist-tags": {"latest": "23.0.2", "next": "24.0.0-beta.1"}}
+    "@octokit/openapi": {"dist-tags": {"latest": "23.0.2", "next": "24.0.0-beta.1"}},
+    "prettier": {"dist-tags": {"latest": "3.6.2"}},
 }
 ACTIONS: dict[str, Any] = {
     "actions/checkout": {"tag": "v7.0.1", "sha": CHECKOUT_SHA},
@@ -66,9 +67,19 @@ ACTIONS: dict[str, Any] = {
 }
 
 
+ASKED: list[str] = []  # every path the fake index was asked for
+
+
 class FakeIndex(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = unquote(self.path)
+        ASKED.append(path)
+        if path.startswith("/portal/"):  # a captive portal: 200, an HTML login page
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<!doctype html><title>Sign in to the Wi-Fi</title>")
+            return
         document: Mapping[str, Any] | None = None
         if path.startswith("/pypi/") and path.endswith("/json"):
             document = PYPI.get(path.removeprefix("/pypi/").removesuffix("/json"))
@@ -310,7 +321,7 @@ def test_an_action_tag_pinned_to_another_sha_is_a_problem() -> None:
         f"ci.yml: actions/checkout v7.0.1 pinned to {OLD_CHECKOUT_SHA}, but that tag is {CHECKOUT_SHA} "
         "in the action list"
     ]
-    assert report.exit_code == 1
+    assert report.exit_code == 3
 
 
 def test_the_index_is_asked_once_per_package(project: Path) -> None:
@@ -390,3 +401,216 @@ def test_an_archived_hook_repository_is_judged_by_its_final_release(tmp_path: Pa
     config.write_text(config.read_text(encoding="utf-8").replace("v1.9.0", "v1.10.0"), encoding="utf-8")
     current = run_script(root, index)
     assert current.returncode == 0, current.stdout + current.stderr
+
+
+def test_a_hook_repository_entry_no_config_uses_is_named(project: Path) -> None:
+    data = pins_behind.tomllib.loads(
+        DATA + '[hook-repos."https://github.com/pre-commit/mirrors-mypy"]\npypi = "mypy"\n'
+    )
+    pins = pins_behind.project_pins(project, data)
+
+    assert pins_behind.unused_hook_repos(pins, data) == [
+        ".github/pins.toml: hook-repos https://github.com/pre-commit/mirrors-mypy matches no hook "
+        "repository of the template or a bake; remove it"
+    ]
+
+
+def test_every_hook_repository_entry_is_used_by_the_template_or_a_bake(bake: Bake) -> None:
+    data = pins_behind.load_data()
+    pins = pins_behind.project_pins(REPOSITORY, data)
+    for answers in data["bakes"].values():
+        pins += pins_behind.project_pins(bake(**answers).path, data)
+    assert pins_behind.unused_hook_repos(pins, data) == []
+
+
+def test_only_unreachable_pins_exit_3_not_1(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    write(root, "pyproject.toml", '[project]\nname = "p"\ndependencies = ["pytest>=9"]\n')
+    write(tmp_path, "pins.toml", "")
+    write(tmp_path, "actions-pins.json", "{}")
+
+    result = run_script(root, "http://127.0.0.1:9")
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        "1 pins checked: 0 behind, 0 held back, 0 with a newer unverified release, 1 not checkable"
+    )
+
+
+def test_help_names_the_exit_codes() -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "1  a pin is behind (wins over 3" in result.stdout
+    assert "3  nothing known behind, but some pins could not be checked" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        pytest.param(
+            "--project",
+            "/nonexistent",
+            "argument --project: /nonexistent is not a directory",
+            id="project-missing",
+        ),
+        pytest.param(
+            "--index-url",
+            "pypi.org/pypi",
+            "argument --index-url: 'pypi.org/pypi' is not an http:// or https:// URL",
+            id="index-url-without-scheme",
+        ),
+        pytest.param(
+            "--npm-registry",
+            "ftp://registry.npmjs.org",
+            "argument --npm-registry: 'ftp://registry.npmjs.org' is not an http:// or https:// URL",
+            id="registry-not-http",
+        ),
+    ],
+)
+def test_a_bad_argument_is_one_line_and_exit_2(option: str, value: str, message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), option, value], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"pins_behind.py: error: {message}\n"
+
+
+def test_an_unreadable_data_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    write(tmp_path, "pins.toml", "[hook-repos\n")
+
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--project", str(tmp_path), "--data", str(tmp_path / "pins.toml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("pins_behind.py: error: argument --data: cannot read ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_an_index_answering_html_is_not_checkable_without_a_traceback(project: Path, index: str) -> None:
+    result = run_script(project, f"{index}/portal")
+
+    assert "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    not_json = [line for line in lines if line.endswith("answered with something that is not JSON")]
+    assert (
+        ".pre-commit-config.yaml: zizmor-pre-commit pinned v1.29.0: zizmor: package index answered "
+        "with something that is not JSON"
+    ) in not_json
+    assert len(not_json) == 13  # every PyPI and npm pin; the action pins are judged from the list
+    assert result.returncode == 1  # the old checkout pin is still known to be behind
+
+
+def test_a_json_answer_that_is_not_a_document_is_a_lookup_error() -> None:
+    with pytest.raises(pins_behind.ReleaseLookupError, match="not a release document"):
+        pins_behind.newest_pypi("x", lambda url: ["not", "a", "document"], "https://index")
+
+
+PRIVATE_LOCK = """
+version = 1
+[[package]]
+name = "pytest"
+version = "9.1.0"
+source = { registry = "https://pypi.org/simple" }
+[[package]]
+name = "acme-secret-sauce"
+version = "1.0.0"
+source = { registry = "https://deploy:hunter2@pkgs.acme.example/simple" }
+[[package]]
+name = "acme-other-internal"
+version = "2.0.0"
+source = { registry = "https://pkgs.acme.example/simple" }
+[[package]]
+name = "p"
+version = "0.1.0"
+source = { editable = "." }
+"""
+
+
+def test_packages_from_another_index_are_listed_not_asked_of_pypi(tmp_path: Path, index: str) -> None:
+    root = tmp_path / "project"
+    write(
+        root,
+        "pyproject.toml",
+        '[project]\nname = "p"\nversion = "0.1.0"\n'
+        'dependencies = ["acme-secret-sauce>=1", "acme-other-internal>=2", "acme-tools>=3", "pytest>=9"]\n'
+        '[[tool.uv.index]]\nname = "acme"\nurl = "https://pkgs.acme.example/simple"\nexplicit = true\n'
+        '[tool.uv.sources]\nacme-tools = { index = "acme" }\n',
+    )
+    write(root, "uv.lock", PRIVATE_LOCK)
+    write(tmp_path, "pins.toml", "")
+    write(tmp_path, "actions-pins.json", "{}")
+    ASKED.clear()
+
+    result = run_script(root, index)
+
+    assert not [path for path in ASKED if "acme" in path], ASKED
+    assert "hunter2" not in result.stdout
+    assert result.stdout.splitlines() == [
+        "uv.lock: pytest pinned ==9.1.0, newest 9.2.0",
+        "pyproject.toml: acme-secret-sauce >=1 locked from https://pkgs.acme.example/simple, not PyPI: "
+        "not asked, so the name stays off PyPI",
+        "pyproject.toml: acme-other-internal >=2 locked from https://pkgs.acme.example/simple, not PyPI: "
+        "not asked, so the name stays off PyPI",
+        "pyproject.toml: acme-tools >=3 from [tool.uv.sources] (index), not PyPI: not asked",
+        "uv.lock: acme-secret-sauce ==1.0.0 locked from https://pkgs.acme.example/simple, not PyPI: "
+        "not asked, so the name stays off PyPI",
+        "uv.lock: acme-other-internal ==2.0.0 locked from https://pkgs.acme.example/simple, not PyPI: "
+        "not asked, so the name stays off PyPI",
+        "2 pins checked: 1 behind, 0 held back, 0 with a newer unverified release, 0 not checkable",
+    ]
+
+
+OTHER_FORMS = {
+    ".github/workflows/other.yml": """
+name: other
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    container: python:3.13
+    steps:
+      # uses: actions/setup-node@v4 in a comment is not a pin
+      - uses: actions/cache@v3
+      - uses: ./.github/actions/local
+      - uses: docker://python:3.9-slim
+      - run: |
+          npx --yes prettier@2.0.0 --check .
+          uvx ruff@0.1.0 check && uvx --from 'zizmor==1.29.0' zizmor .
+          python -m pip install "pytest<9" "ruff>=0.17" -r requirements.txt dist/*.whl
+          uv pip install --python "$RUNNER_TEMP/venv/bin/python" "pytest>=9"
+          uvx ruff@latest --version
+""",
+    "Dockerfile": "FROM python:3.9 AS build\nRUN true\nFROM build\nFROM scratch\n"
+    "FROM python@sha256:" + "a" * 64 + "\n",
+}
+
+
+def test_other_pin_forms_are_read(tmp_path: Path, index: str) -> None:
+    root = tmp_path / "project"
+    for relative, text in OTHER_FORMS.items():
+        write(root, relative, text)
+    write(tmp_path, "pins.toml", "")
+    write(tmp_path, "actions-pins.json", "{}")
+
+    result = run_script(root, index)
+
+    image = "a container image, not checkable (container registries are out of this script's reach)"
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        ".github/workflows/other.yml: zizmor pinned ==1.29.0, newest 1.32.0",
+        ".github/workflows/other.yml: ruff pinned 0.1.0, newest 0.17.6",
+        ".github/workflows/other.yml: prettier pinned 2.0.0, newest 3.6.2",
+        ".github/workflows/other.yml: pytest pinned <9, newest 9.2.0",
+        f"Dockerfile: python:3.9: {image}; pin it by digest (@sha256:...)",
+        f"Dockerfile: python@sha256:{'a' * 64}: {image}",
+        ".github/workflows/other.yml: actions/cache pinned v3, a tag or branch, not a commit SHA: "
+        "pin the SHA with its `# vX.Y.Z` comment",
+        f".github/workflows/other.yml: python:3.9-slim: {image}; pin it by digest (@sha256:...)",
+        "10 pins checked: 4 behind, 0 held back, 0 with a newer unverified release, 4 not checkable",
+    ]

@@ -8,16 +8,31 @@ dependency groups; a range must admit the newest release), `uv.lock`, `.pre-comm
 (each hook repository's rev, mapped to a package release in .github/pins.toml, and every
 additional dependency), `package.json`, workflow and action files (SHA pins with their
 `# vX.Y.Z` comment, and tool versions passed to actions), and `name==X.Y.Z` anywhere else in
-text (`uvx twine==X.Y.Z` in a workflow, `pip install "uv==X.Y.Z"`, scripts, README commands).
+text (`uvx twine==X.Y.Z` in a workflow, `pip install "uv==X.Y.Z"`, scripts, README commands),
+`uvx NAME@X.Y.Z` and `npx NAME@X.Y.Z`, and ranges in pip/uv install commands. An action pinned
+by tag (`uses: owner/repo@vN`) is reported as unpinned; container images (`docker://`, a
+Dockerfile's FROM) are listed as not checkable: no container registry is asked. A `uv.lock`
+package, or a dependency, that comes from another index than PyPI is listed, never sent to PyPI.
 
 Newest releases come from PyPI and npm. GitHub is not asked: actions are compared with a list of
 verified action pins (`--actions-pins`, by default ../shared/actions-pins.json beside the
 repository); without one they are left to Dependabot and the script says so.
 
-Prints one line per pin behind (`file: name pinned X, newest Y`), the pins held back in
-.github/pins.toml with their reason, newer action releases seen but not verified, and a summary.
-Exits 1 when anything is behind (or cannot be checked), else 0. Needs the package indexes, so it
-is a script, not a test; its parsing is tested offline against a local fake index.
+Prints one line per pin behind (`file: name pinned X, newest Y`), one per pin not checkable, the
+pins held back in .github/pins.toml with their reason, newer action releases seen but not
+verified, the pins not asked of PyPI, notes (stale holds; on a full run, [hook-repos] entries no
+pre-commit config uses) and a summary.
+Needs the package indexes, so it is a script, not a test; its parsing is tested offline against
+a local fake index.
+
+Exit codes:
+  0  every pin checked is current
+  1  a pin is behind (wins over 3: what is known to be behind is reported even when other pins
+     could not be checked; the summary counts those)
+  2  usage error: a bad option, --project not a directory, --data or --actions-pins unreadable
+  3  nothing known behind, but some pins could not be checked (an index unreachable or answering
+     something that is not JSON, an action pinned by tag instead of SHA, a container image, a hook
+     repository or action with no known source) or a bake failed
 """
 
 from __future__ import annotations
@@ -28,6 +43,7 @@ import fnmatch
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -50,9 +66,11 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 DATA = REPOSITORY / ".github" / "pins.toml"
 DEFAULT_ACTIONS_PINS = REPOSITORY.parent / "shared" / "actions-pins.json"
 PYPI = "https://pypi.org/pypi"
+PYPI_SIMPLE = "https://pypi.org/simple"  # a lock source that PyPI's JSON API answers for
 NPM = "https://registry.npmjs.org"
 
 FetchJson = Callable[[str], Any]
+EXIT_BEHIND, EXIT_USAGE, EXIT_UNCHECKABLE = 1, 2, 3
 
 # An exact requirement (name, optional [extras], ==, version) in free text; the name must not
 # continue a longer word or path.
@@ -63,6 +81,27 @@ _TEXT_PIN = re.compile(
 _USES = re.compile(
     r"uses:\s*['\"]?(?P<action>[\w.-]+/[\w.-]+(?:/[\w./-]+)?)@(?P<sha>[0-9a-f]{40})['\"]?"
     r"(?:\s*#\s*(?P<tag>v?\d[\w.-]*))?"
+)
+# Any step's or job's `uses:` at the start of a line (not in a comment): the reference as written.
+_ANY_USES = re.compile(r"^[ \t]*(?:-[ \t]+)?uses:[ \t]*['\"]?(?P<ref>[^\s'\"#]+)", re.MULTILINE)
+# `npx NAME@X.Y.Z` (also bunx, pnpm dlx, yarn dlx; npm scopes allowed): an npm pin.
+_NPX = re.compile(
+    r"(?<![\w.-])(?:npx|bunx|pnpm[ \t]+dlx|yarn[ \t]+dlx)(?:[ \t]+(?:-y|--yes|-q|--quiet))*[ \t]+['\"]?"
+    r"(?P<name>(?:@[\w.-]+/)?[A-Za-z0-9][\w.-]*)@(?P<version>\d[0-9A-Za-z.+-]*\d|\d)"
+)
+# `uvx NAME@X.Y.Z` (also `uvx --from`, `uv tool run|install`, `pipx run|install`): a PyPI pin.
+_UVX = re.compile(
+    r"(?<![\w.-])(?:uvx|uv[ \t]+tool[ \t]+(?:run|install)|pipx[ \t]+(?:run|install))(?:[ \t]+--from)?"
+    r"[ \t]+['\"]?(?P<name>[A-Za-z][\w.-]*)(?:\[[\w,\s-]*\])?@(?P<version>\d[0-9A-Za-z.!+-]*\d|\d)"
+)
+# An install command; its requirements with a range (`"black<23"`) must admit the newest release.
+_INSTALL = re.compile(
+    r"(?<![\w.-])(?:pip3?[ \t]+install|uv[ \t]+pip[ \t]+install|uv[ \t]+add|uv[ \t]+tool[ \t]+install"
+    r"|pipx[ \t]+install)\b(?P<rest>[^\n]*)"
+)
+# A Dockerfile's base image: `FROM [--platform=...] IMAGE [AS STAGE]`.
+_FROM = re.compile(
+    r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(?P<image>\S+)(?:[ \t]+AS[ \t]+(?P<stage>\S+))?", re.I | re.M
 )
 _STRUCTURED = {"pyproject.toml", "uv.lock", ".pre-commit-config.yaml", "package.json"}
 
@@ -82,9 +121,12 @@ class Pin:
     file: str
     name: str
     pinned: str  # as written: "v0.17.6", "==1.2.3", ">=0.13.6,<0.14"
-    source: str  # "pypi:NAME", "npm:NAME", "final:VERSION", "action:OWNER/REPO[/PATH]"
+    # "pypi:NAME", "npm:NAME", "final:VERSION", "action:OWNER/REPO[/PATH]"; "skip:WHY" for a pin
+    # deliberately not looked up (listed with the reason, never sent to an index)
+    source: str
     components: int | None = None  # compare only the first N release components of the newest
     sha: str | None = None
+    hook_repo: str | None = None  # a pre-commit rev: its repository, as .github/pins.toml keys it
 
     @property
     def key(self) -> str:
@@ -109,6 +151,7 @@ class Report:
     unverified: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
     checked: int = 0
 
     def lines(self) -> list[str]:
@@ -117,18 +160,22 @@ class Report:
             f"{self.checked} pins checked: {len(self.behind)} behind, {len(self.held)} held back, "
             f"{len(self.unverified)} with a newer unverified release, {len(self.problems)} not checkable"
         )
-        grouped = [*_grouped(self.held), *_grouped(self.unverified)]
+        grouped = [*_grouped(self.held), *_grouped(self.unverified), *_grouped(self.skipped)]
         return [*self.behind, *self.problems, *grouped, *self.notes, summary]
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.behind or self.problems else 0
+        if self.behind:
+            return EXIT_BEHIND
+        return EXIT_UNCHECKABLE if self.problems else 0
 
 
 # --- reading pins -------------------------------------------------------------------------------
 
 
-def _requirement_pins(file: str, requirements: Iterable[Any]) -> Iterator[Pin]:
+def _requirement_pins(
+    file: str, requirements: Iterable[Any], elsewhere: Mapping[str, str] | None = None
+) -> Iterator[Pin]:
     for item in requirements:
         if not isinstance(item, str):
             continue  # {include-group = "..."}
@@ -138,30 +185,74 @@ def _requirement_pins(file: str, requirements: Iterable[Any]) -> Iterator[Pin]:
             continue
         if requirement.url or not str(requirement.specifier):
             continue
-        yield Pin(file, requirement.name, str(requirement.specifier), f"pypi:{requirement.name}")
+        why = (elsewhere or {}).get(canonicalize_name(requirement.name))
+        source = f"skip:{why}" if why else f"pypi:{requirement.name}"
+        yield Pin(file, requirement.name, str(requirement.specifier), source)
+
+
+def _without_credentials(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+def _from_pypi(registry: str) -> bool:
+    return registry.rstrip("/") == PYPI_SIMPLE
+
+
+def _not_from_pypi(registry: str) -> str:
+    return f"locked from {_without_credentials(registry)}, not PyPI: not asked, so the name stays off PyPI"
+
+
+def _elsewhere(data: Mapping[str, Any], lock: Path) -> dict[str, str]:
+    """Dependency names that come from somewhere other than PyPI -> why, from `[tool.uv]` and
+    the lock beside the pyproject.toml: their names must not be sent to PyPI."""
+    uv = data.get("tool", {}).get("uv", {})
+    indexes = {entry.get("name"): str(entry.get("url", "")) for entry in uv.get("index", [])}
+    elsewhere: dict[str, str] = {}
+    for name, sources in (uv.get("sources") or {}).items():
+        for source in sources if isinstance(sources, list) else [sources]:
+            if "index" in source and _from_pypi(indexes.get(source["index"], "")):
+                continue
+            kind = next((key for key in ("index", "git", "path", "url", "workspace") if key in source), "")
+            elsewhere[canonicalize_name(name)] = f"from [tool.uv.sources] ({kind}), not PyPI: not asked"
+    if lock.is_file():
+        for package in tomllib.loads(lock.read_text(encoding="utf-8")).get("package", []):
+            registry = package.get("source", {}).get("registry")
+            if registry is not None and not _from_pypi(registry):
+                elsewhere.setdefault(canonicalize_name(package["name"]), _not_from_pypi(registry))
+    return elsewhere
 
 
 def pyproject_pins(path: Path, file: str) -> Iterator[Pin]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     yield from _requirement_pins(file, data.get("build-system", {}).get("requires", []))
+    elsewhere = _elsewhere(data, path.with_name("uv.lock"))
     project = data.get("project", {})
-    yield from _requirement_pins(file, project.get("dependencies", []))
+    yield from _requirement_pins(file, project.get("dependencies", []), elsewhere)
     for extra in project.get("optional-dependencies", {}).values():
-        yield from _requirement_pins(file, extra)
+        yield from _requirement_pins(file, extra, elsewhere)
     for group in data.get("dependency-groups", {}).values():
-        yield from _requirement_pins(file, group)
+        yield from _requirement_pins(file, group, elsewhere)
 
 
 def lock_pins(path: Path, file: str) -> Iterator[Pin]:
+    """Packages locked from an index; only those locked from PyPI are looked up on PyPI."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     for package in data.get("package", []):
-        if "registry" in package.get("source", {}) and "version" in package:
-            yield Pin(file, package["name"], f"=={package['version']}", f"pypi:{package['name']}")
+        registry = package.get("source", {}).get("registry")
+        if registry is None or "version" not in package:
+            continue
+        source = f"pypi:{package['name']}" if _from_pypi(registry) else f"skip:{_not_from_pypi(registry)}"
+        yield Pin(file, package["name"], f"=={package['version']}", source)
+
+
+def _repo_key(url: str) -> str:
+    return url.lower().rstrip("/").removesuffix(".git")
 
 
 def precommit_pins(path: Path, file: str, hook_repos: Mapping[str, Any]) -> Iterator[Pin]:
     config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    known = {url.lower().rstrip("/").removesuffix(".git"): entry for url, entry in hook_repos.items()}
+    known = {_repo_key(url): entry for url, entry in hook_repos.items()}
     for repo in config.get("repos") or []:
         url = str(repo.get("repo", ""))
         for hook in repo.get("hooks") or []:
@@ -169,14 +260,16 @@ def precommit_pins(path: Path, file: str, hook_repos: Mapping[str, Any]) -> Iter
         if url in {"local", "meta"}:
             continue
         name = url.rstrip("/").rsplit("/", 1)[-1]
-        entry = known.get(url.lower().rstrip("/").removesuffix(".git"))
+        entry = known.get(_repo_key(url))
         if entry and "final" in entry:
             source = f"final:{entry['final']}"
         elif entry:
             source = f"pypi:{entry['pypi']}"
         else:
             source = f"unknown:{url}"
-        yield Pin(file, name, str(repo.get("rev", "")), source, (entry or {}).get("components"))
+        yield Pin(
+            file, name, str(repo.get("rev", "")), source, (entry or {}).get("components"), hook_repo=url
+        )
 
 
 def package_json_pins(path: Path, file: str) -> Iterator[Pin]:
@@ -194,11 +287,26 @@ def _steps(document: Any) -> Iterator[Mapping[str, Any]]:
     yield from (document.get("runs") or {}).get("steps") or []
 
 
+def _image(file: str, image: str) -> Pin:
+    name, _, digest = image.partition("@")
+    tag = name.rpartition(":")[2] if ":" in name.rpartition("/")[2] else "(no tag)"
+    return Pin(file, image, digest or tag, f"image:{image}")
+
+
 def workflow_pins(path: Path, file: str, action_inputs: Mapping[str, Any]) -> Iterator[Pin]:
     text = path.read_text(encoding="utf-8")
     for match in _USES.finditer(text):
         tag = match["tag"] or "(no version comment)"
         yield Pin(file, match["action"], tag, f"action:{match['action']}", sha=match["sha"])
+    for match in _ANY_USES.finditer(text):
+        ref = match["ref"]
+        action, _, version = ref.partition("@")
+        if ref.startswith(("./", "$/")) or "${{" in ref or re.fullmatch(r"[0-9a-f]{40}", version):
+            continue  # a local action, an expression, or a SHA pin (read above)
+        if ref.startswith("docker://"):
+            yield _image(file, ref.removeprefix("docker://"))
+        else:
+            yield Pin(file, action, version or "(no ref)", f"unpinned:{action}")
     for step in _steps(yaml.safe_load(text)):
         uses = str(step.get("uses", "")).partition("@")[0]
         for input_name, source in (action_inputs.get(uses) or {}).items():
@@ -220,6 +328,48 @@ def text_pins(path: Path, file: str, not_pins: Iterable[str] = ()) -> Iterator[P
         if canonicalize_name(name) in ignored:
             continue
         yield Pin(file, name, f"=={match['version']}", f"pypi:{name}")
+    for match in _UVX.finditer(text):
+        if canonicalize_name(match["name"]) not in ignored:
+            yield Pin(file, match["name"], match["version"], f"pypi:{match['name']}")
+    for match in _NPX.finditer(text):
+        yield Pin(file, match["name"], match["version"], f"npm:{match['name']}")
+    for match in _INSTALL.finditer(text):
+        for requirement in _ranges(match["rest"]):
+            if canonicalize_name(requirement.name) not in ignored:
+                yield Pin(file, requirement.name, str(requirement.specifier), f"pypi:{requirement.name}")
+
+
+def _ranges(arguments: str) -> Iterator[Requirement]:
+    """Requirements with a range among an install command's arguments; exact `==` pins are
+    read by the `name==version` pattern, and anything built by the shell is left alone."""
+    try:
+        words = shlex.split(arguments, comments=True)
+    except ValueError:
+        words = arguments.split()
+    for word in words:
+        if word in {"&&", "||", ";", "|"} or word.endswith(";"):
+            return
+        if word.startswith("-") or any(character in word for character in "$`{}()"):
+            continue
+        try:
+            requirement = Requirement(word)
+        except InvalidRequirement:
+            continue
+        operators = {specifier.operator for specifier in requirement.specifier}
+        if requirement.url or not operators or operators & {"==", "==="}:
+            continue
+        yield requirement
+
+
+def dockerfile_pins(path: Path, file: str) -> Iterator[Pin]:
+    """Base images: not checkable here (container registries are out of reach), but listed."""
+    stages: set[str] = set()
+    for match in _FROM.finditer(path.read_text(encoding="utf-8")):
+        image = match["image"]
+        if image.lower() not in stages | {"scratch"} and "$" not in image:
+            yield _image(file, image)
+        if match["stage"]:
+            stages.add(match["stage"].lower())
 
 
 def _skipped(relative: str, patterns: Iterable[str]) -> bool:
@@ -259,6 +409,12 @@ def project_pins(root: Path, data: Mapping[str, Any], label: str = "") -> list[P
             pins += package_json_pins(path, file)
         elif parts[0] == ".github" and path.suffix in {".yml", ".yaml"} and name != "dependabot.yml":
             pins += workflow_pins(path, file, data.get("action-inputs", {}))
+        elif (
+            name in {"Dockerfile", "Containerfile"}
+            or name.startswith("Dockerfile.")
+            or name.endswith(".Dockerfile")
+        ):
+            pins += dockerfile_pins(path, file)
         if name not in _STRUCTURED:
             pins += text_pins(path, file, data.get("scan", {}).get("not-pins", []))
     return pins
@@ -287,6 +443,10 @@ def newest_pypi(name: str, fetch: FetchJson, index: str) -> Version:
         raise ReleaseLookupError(f"{name}: package index answered HTTP {error.code}") from None
     except (urllib.error.URLError, OSError) as error:
         raise ReleaseLookupError(f"{name}: package index unreachable ({error})") from None
+    except ValueError:  # a captive portal's HTML page, a proxy's error text
+        raise ReleaseLookupError(f"{name}: package index answered with something that is not JSON") from None
+    if not isinstance(data, dict):
+        raise ReleaseLookupError(f"{name}: package index answered JSON that is not a release document")
     releases = []
     for text, files in (data.get("releases") or {}).items():
         version = _version(text)
@@ -307,6 +467,10 @@ def newest_npm(name: str, fetch: FetchJson, registry: str) -> Version:
         raise ReleaseLookupError(f"{name}: npm registry answered HTTP {error.code}") from None
     except (urllib.error.URLError, OSError) as error:
         raise ReleaseLookupError(f"{name}: npm registry unreachable ({error})") from None
+    except ValueError:  # a captive portal's HTML page, a proxy's error text
+        raise ReleaseLookupError(f"{name}: npm registry answered with something that is not JSON") from None
+    if not isinstance(data, dict):
+        raise ReleaseLookupError(f"{name}: npm registry answered JSON that is not a release document")
     latest = _version(str((data.get("dist-tags") or {}).get("latest", "")))
     if latest is None:
         raise ReleaseLookupError(f"{name}: npm registry names no latest release")
@@ -420,11 +584,19 @@ def judge(
     # are left to Dependabot (one note below), not counted as uncheckable.
     pins = [pin for pin in pins if actions is not None or not pin.source.startswith("action:")]
     tool_pins = [pin for pin in pins if not (pin.source.startswith("action:") and pin.sha)]
-    unique = {(pin.source, pin.components): pin for pin in tool_pins if not pin.source.startswith("unknown:")}
+    unique = {
+        (pin.source, pin.components): pin
+        for pin in tool_pins
+        if not pin.source.startswith(("unknown:", "skip:", "unpinned:", "image:"))
+    }
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         for key, result in zip(unique, pool.map(lookup, unique.values()), strict=True):
             releases[f"{key[0]}#{key[1]}"] = result
 
+    report.skipped = [
+        f"{pin.file}: {pin.name} {pin.pinned} {pin.key}" for pin in pins if pin.source.startswith("skip:")
+    ]
+    pins = [pin for pin in pins if not pin.source.startswith("skip:")]
     used_holds: set[str] = set()
     for pin in pins:
         report.checked += 1
@@ -435,6 +607,19 @@ def judge(
             report.problems.append(
                 f"{pin.file}: {pin.name} pinned {pin.pinned}: no release source for {pin.key}; "
                 f"add it to .github/pins.toml [hook-repos]"
+            )
+            continue
+        if pin.source.startswith("unpinned:"):
+            report.problems.append(
+                f"{pin.file}: {pin.name} pinned {pin.pinned}, a tag or branch, not a commit SHA: "
+                "pin the SHA with its `# vX.Y.Z` comment"
+            )
+            continue
+        if pin.source.startswith("image:"):
+            digest = "" if pin.pinned.startswith("sha256:") else "; pin it by digest (@sha256:...)"
+            report.problems.append(
+                f"{pin.file}: {pin.name}: a container image, not checkable (container registries "
+                f"are out of this script's reach){digest}"
             )
             continue
         newest = releases[f"{pin.source}#{pin.components}"]
@@ -458,6 +643,17 @@ def judge(
     if actions is None and skipped_actions:
         report.notes.append("actions: not checked (no --actions-pins list); Dependabot keeps them current")
     return report
+
+
+def unused_hook_repos(pins: Iterable[Pin], data: Mapping[str, Any]) -> list[str]:
+    """Notes for [hook-repos] entries no scanned pre-commit config uses (only meaningful when the
+    template and every bake were scanned: one project need not use them all)."""
+    used = {_repo_key(pin.hook_repo) for pin in pins if pin.hook_repo}
+    return [
+        f".github/pins.toml: hook-repos {url} matches no hook repository of the template or a bake; remove it"
+        for url in data.get("hook-repos", {})
+        if _repo_key(url) not in used
+    ]
 
 
 def _is_current(pinned: str, newest: Version) -> bool:
@@ -495,20 +691,54 @@ def load_data(path: Path = DATA) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line (no usage block), exit 2."""
+
+    def error(self, message: str) -> Any:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _http_url(text: str) -> str:
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
+    return text.rstrip("/")
+
+
+def _directory(text: str) -> Path:
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is not a directory")
+    return Path(text)
+
+
 def main(argv: list[str] | None = None, *, fetch: FetchJson = fetch_json) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--project", type=Path, help="check one baked project instead")
+    parser = _Parser(
+        description=__doc__.splitlines()[0],
+        epilog=__doc__[__doc__.index("Exit codes:") :],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--project", type=_directory, help="check one baked project instead")
     parser.add_argument("--data", type=Path, default=DATA, help="hook sources and held-back pins")
-    parser.add_argument("--index-url", default=PYPI, help="PyPI JSON API base (default: %(default)s)")
-    parser.add_argument("--npm-registry", default=NPM, help="npm registry (default: %(default)s)")
+    parser.add_argument(
+        "--index-url", type=_http_url, default=PYPI, help="PyPI JSON API base (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--npm-registry", type=_http_url, default=NPM, help="npm registry (default: %(default)s)"
+    )
     parser.add_argument(
         "--actions-pins", type=Path, default=DEFAULT_ACTIONS_PINS, help="verified action pins (JSON)"
     )
     args = parser.parse_args(argv)
-    data = load_data(args.data)
-    actions = (
-        json.loads(args.actions_pins.read_text(encoding="utf-8")) if args.actions_pins.is_file() else None
-    )
+    try:
+        data = load_data(args.data)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        parser.error(f"argument --data: cannot read {args.data}: {error}")
+    try:
+        actions = (
+            json.loads(args.actions_pins.read_text(encoding="utf-8")) if args.actions_pins.is_file() else None
+        )
+    except (OSError, ValueError) as error:
+        parser.error(f"argument --actions-pins: cannot read {args.actions_pins}: {error}")
 
     with tempfile.TemporaryDirectory(prefix="pins-behind-") as scratch:
         if args.project is not None:
@@ -520,16 +750,18 @@ def main(argv: list[str] | None = None, *, fetch: FetchJson = fetch_json) -> int
                     baked = bake(REPOSITORY, answers, Path(scratch) / name)
                 except BakeFailed as error:
                     print(f"error: {error}", file=sys.stderr)
-                    return 2
+                    return EXIT_UNCHECKABLE
                 pins += project_pins(baked, data, label=f"bake:{name}/")
         report = judge(
             pins,
             data,
             fetch=fetch,
-            index=args.index_url.rstrip("/"),
-            registry=args.npm_registry.rstrip("/"),
+            index=args.index_url,
+            registry=args.npm_registry,
             actions=actions,
         )
+        if args.project is None:
+            report.notes += unused_hook_repos(pins, data)
     for line in report.lines():
         print(line)
     return report.exit_code
