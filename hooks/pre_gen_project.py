@@ -113,6 +113,50 @@ _SHIPPED_UNLISTED_WORDS = """
     sitecustomize usercustomize pip setuptools _distutils_hack pkg_resources
     """
 SHIPPED_UNLISTED = frozenset(_SHIPPED_UNLISTED_WORDS.split())
+# Top-level modules the baked project's own `uv sync` installs beside it, with the distribution that
+# brings each: a package of the same name would be shadowed by the installed one on sys.path, and the
+# bake's first pytest run would fail. Read from a synced all-options bake; a project-tier test lists
+# the .venv of real bakes and fails when a dependency adds a name missing here. colorama is
+# installed only on Windows (pytest's dependency there), so no Linux .venv shows it.
+TOOL_MODULES = {
+    "_pytest": "pytest",
+    "_yaml": "pyyaml",
+    "cfgv": "cfgv",
+    "colorama": "colorama",
+    "coverage": "coverage",
+    "distlib": "distlib",
+    "filelock": "filelock",
+    "identify": "identify",
+    "iniconfig": "iniconfig",
+    "nodeenv": "nodeenv",
+    "packaging": "packaging",
+    "platformdirs": "platformdirs",
+    "pluggy": "pluggy",
+    "pre_commit": "pre-commit",
+    "py": "pytest",
+    "pygments": "pygments",
+    "pytest": "pytest",
+    "pytest_cov": "pytest-cov",
+    "python_discovery": "python-discovery",
+    "ruff": "ruff",
+    "ty": "ty",
+    "virtualenv": "virtualenv",
+    "yaml": "pyyaml",
+}
+# What `cli=typer` adds: typer and its dependencies.
+TYPER_MODULES = {
+    "annotated_doc": "annotated-doc",
+    "annotated_types": "annotated-types",
+    "markdown_it": "markdown-it-py",
+    "mdurl": "mdurl",
+    "pydantic": "pydantic",
+    "pydantic_core": "pydantic-core",
+    "rich": "rich",
+    "shellingham": "shellingham",
+    "typer": "typer",
+    "typing_extensions": "typing-extensions",
+    "typing_inspection": "typing-inspection",
+}
 
 # The answers a user types, as opposed to choices and flags.
 TEXT_FIELDS = (
@@ -212,6 +256,18 @@ def check_package_name(answers: Mapping[str, Any]) -> None:
         raise AnswerError("package_name", name, WINDOWS_ACCEPTED)
     if name in RESERVED_PACKAGES:
         raise AnswerError("package_name", name, f"a name other than {', '.join(sorted(RESERVED_PACKAGES))}")
+    if distribution := tool_modules(answers).get(name):
+        raise AnswerError(
+            "package_name",
+            name,
+            f"a name the project's own tools install ({distribution}); importing it would load theirs, "
+            "not yours",
+        )
+
+
+def tool_modules(answers: Mapping[str, Any]) -> dict[str, str]:
+    """Top-level modules the baked project's environment installs, and the distribution of each."""
+    return TOOL_MODULES | (TYPER_MODULES if answers.get("cli") == "typer" else {})
 
 
 def check_slug(answers: Mapping[str, Any]) -> None:

@@ -218,6 +218,45 @@ def test_stdlib_list_covers_the_running_interpreter() -> None:
     assert pre_gen.SHIPPED_UNLISTED.isdisjoint(sys.stdlib_module_names)
 
 
+@pytest.mark.parametrize(
+    ("name", "distribution"),
+    [
+        ("pytest", "pytest"),
+        ("_pytest", "pytest"),
+        ("py", "pytest"),
+        ("pytest_cov", "pytest-cov"),
+        ("coverage", "coverage"),
+        ("pluggy", "pluggy"),
+        ("iniconfig", "iniconfig"),
+        ("packaging", "packaging"),
+        ("pygments", "pygments"),
+        ("ruff", "ruff"),
+        ("ty", "ty"),
+        ("pre_commit", "pre-commit"),
+        ("yaml", "pyyaml"),
+        ("virtualenv", "virtualenv"),
+        ("colorama", "colorama"),
+    ],
+)
+def test_package_names_the_bake_installs_are_refused(name: str, distribution: str) -> None:
+    with pytest.raises(pre_gen.AnswerError) as caught:
+        pre_gen.check_package_name({"package_name": name, "cli": "argparse"})
+    assert str(caught.value) == (
+        f"package_name={name!r} is not accepted: a name the project's own tools install ({distribution}); "
+        "importing it would load theirs, not yours"
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["typer", "rich", "shellingham", "pydantic", "markdown_it", "typing_extensions"]
+)
+def test_typer_and_its_dependencies_are_refused_only_with_the_typer_cli(name: str) -> None:
+    with pytest.raises(pre_gen.AnswerError, match=rf"^package_name={name!r} .*project's own tools install"):
+        pre_gen.check_package_name({"package_name": name, "cli": "typer"})
+    for cli in ("argparse", "none"):
+        pre_gen.check_package_name({"package_name": name, "cli": cli})
+
+
 def test_python_range_must_be_ordered() -> None:
     with pytest.raises(pre_gen.AnswerError, match=re.escape("no older than python_min='3.13'")):
         pre_gen.validate(answers(python_min="3.13", python_max="3.12"))

@@ -82,6 +82,32 @@ def test_bad_answer_is_refused(tmp_path: Path, overrides: dict[str, str], named:
     assert list((tmp_path / "work" / "out").iterdir()) == [], "a refused bake must leave nothing on disk"
 
 
+SHADOWED = "importing it would load theirs, not yours"
+# The whole line, where the wording is what was wrong: a refusal must say what to change.
+EXACT_REFUSALS = [
+    pytest.param(
+        {"package_name": "_pytest"},
+        "package_name='_pytest' is not accepted: a name the project's own tools install (pytest); "
+        f"{SHADOWED}",
+        id="package-typed-shadows-a-tool",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "line"), EXACT_REFUSALS)
+def test_refusal_says_what_to_change(tmp_path: Path, overrides: dict[str, str], line: str) -> None:
+    completed = run_cli(tmp_path, overrides)
+    refuse(completed, line.split(" is not accepted: ")[0])
+    assert f"error: {line}" in completed.stderr.splitlines()
+    assert list((tmp_path / "work" / "out").iterdir()) == []
+
+
+def test_names_only_typer_installs_bake_without_typer(tmp_path: Path) -> None:
+    completed = run_cli(tmp_path, {"project_name": "Rich", "cli": "argparse"})
+    assert completed.returncode == 0, completed.stderr
+    assert [path.name for path in (tmp_path / "work" / "out").iterdir()] == ["rich"]
+
+
 # Cookiecutter creates the project folder from project_slug before the pre-gen hook runs, and on a
 # refusal removes only that folder: each of these once left a folder behind or made one outside the
 # output directory.
