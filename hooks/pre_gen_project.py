@@ -158,6 +158,13 @@ TYPER_MODULES = {
     "typing_inspection": "typing-inspection",
 }
 
+# RFC 5322 specials a display name cannot hold unquoted. uv_build writes `Author-email: NAME <email>`
+# without quoting, so any of these makes the header mean something else or nothing; the comma also
+# separates addresses there (PEP 621). The period is left out: RFC 5322 keeps it in display names as
+# obsolete syntax every parser must read (`J. R. R. Tolkien`), though no name starts with one:
+# Python's own header parser fails on `.NET Team <you@example.com>`.
+NAME_SPECIALS = '()<>[]:;@\\,"'
+
 # The answers a user types, as opposed to choices and flags.
 TEXT_FIELDS = (
     "project_name",
@@ -225,10 +232,13 @@ def check_no_jinja(answers: Mapping[str, Any]) -> None:
 
 def check_author_name(answers: Mapping[str, Any]) -> None:
     check_single_line(answers, "author_name")
-    # PEP 621: the name goes before the address in the Author-email header and must not hold a
-    # comma, which separates addresses there.
-    if "," in answers["author_name"]:
-        raise AnswerError("author_name", answers["author_name"], "a name without commas (PEP 621)")
+    name = answers["author_name"]
+    accepted = f"a name without {' '.join(NAME_SPECIALS)} (the Author-email header holds it unquoted)"
+    for character in name:
+        if character in NAME_SPECIALS:
+            raise AnswerError("author_name", name, f"{accepted}; it holds {character!r}")
+    if name.startswith("."):
+        raise AnswerError("author_name", name, "a name that does not start with a period (Author-email)")
 
 
 def check_pattern(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import email.errors
+import email.policy
+import email.utils
 import importlib.util
 import json
 import re
@@ -13,6 +16,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support.next_steps import command_blocks, command_of
 from support.options import QUESTIONS, TEMPLATE
 from support.pythons import find_python
@@ -150,7 +155,8 @@ def test_each_bad_answer_names_its_field(field: str, value: Any) -> None:
     [
         pytest.param("description", "Tabs\tare\tordinary text", id="tab-in-description"),
         pytest.param("project_name", "Name\twith tab", id="tab-in-name"),
-        pytest.param("author_name", 'Zoë O\'Brien "Dev" \\ #1: } %} #}', id="quotes-braces-closing"),
+        pytest.param("description", 'Zoë O\'Brien "Dev" \\ #1: } %} #}', id="quotes-braces-closing"),
+        pytest.param("author_name", "Zoë O'Brien #1 } %} #} ${x} `y`", id="author-apostrophe-braces"),
         pytest.param("description", "Emoji \U0001f469\u200d\U0001f4bb and \u00a0 inside", id="zwj-nbsp"),
         pytest.param("author_email", "first.last+tag@sub.example.co.uk", id="email-plus-subdomain"),
         pytest.param("author_email", "me@xn--exmple-cua.com", id="email-punycode"),
@@ -255,6 +261,79 @@ def test_typer_and_its_dependencies_are_refused_only_with_the_typer_cli(name: st
         pre_gen.check_package_name({"package_name": name, "cli": "typer"})
     for cli in ("argparse", "none"):
         pre_gen.check_package_name({"package_name": name, "cli": cli})
+
+
+def author_header(name: str) -> Any:
+    """`Author-email` as uv_build writes it, read by the standard library's RFC 5322 parser."""
+    return email.policy.default.header_factory("To", f"{name} <you@example.com>")
+
+
+def assert_header_holds(name: str) -> None:
+    header = author_header(name)
+    # Obsolete syntax is what RFC 5322 section 4 says every parser must still read: periods in a name.
+    defects = [
+        defect for defect in header.defects if not isinstance(defect, email.errors.ObsoleteHeaderDefect)
+    ]
+    assert defects == [], (name, defects)
+    folded = re.sub(r"[ \t]+", " ", name)
+    assert [(a.display_name, a.addr_spec) for a in header.addresses] == [(folded, "you@example.com")]
+    # What PyPI reads the field with.
+    assert email.utils.getaddresses([f"{name} <you@example.com>"]) == [(folded, "you@example.com")]
+
+
+ACCEPTED_AUTHORS = [
+    "Your Name",
+    "O'Brien",
+    "J. R. R. Tolkien",
+    "Martin Luther King Jr.",
+    "Zoë Müller-Lüdenscheidt",
+    "山田 太郎",
+    "Jane\tDoe",
+    "#1 fan!",
+    "a{b}c $x ~y",
+]
+
+
+@pytest.mark.parametrize("name", ACCEPTED_AUTHORS)
+def test_accepted_author_names_make_a_valid_header(name: str) -> None:
+    pre_gen.validate(answers(author_name=name))
+    assert_header_holds(name)
+
+
+@pytest.mark.parametrize("special", list('()<>[]:;@\\,"'))
+def test_each_header_special_in_author_name_is_refused_by_name(
+    special: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = f"Jane {special} Doe"
+    assert author_header(name).defects or author_header(name).addresses[0].display_name != name
+    assert pre_gen.main(json.dumps(answers(author_name=name))) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: author_name={name!r} is not accepted: a name without ")
+    assert err.endswith(f"; it holds {special!r}\n")
+
+
+def test_author_name_starting_with_a_period_is_refused() -> None:
+    with pytest.raises(pre_gen.AnswerError, match=r"^author_name='\.NET Team' .*start with a period"):
+        pre_gen.validate(answers(author_name=".NET Team"))
+
+
+# Any characters, with the specials and periods drawn often.
+author_names = st.lists(
+    st.one_of(st.characters(exclude_categories=()), st.sampled_from([*'()<>[]:;@\\,".', "'", " ", "\t"])),
+    min_size=1,
+    max_size=16,
+).map("".join)
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(name=author_names)
+def test_any_accepted_author_name_makes_a_valid_header(name: str) -> None:
+    try:
+        pre_gen.check_author_name({"author_name": name})
+    except pre_gen.AnswerError:
+        return
+    assert_header_holds(name)
 
 
 def test_python_range_must_be_ordered() -> None:

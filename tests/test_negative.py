@@ -91,6 +91,12 @@ EXACT_REFUSALS = [
         f"{SHADOWED}",
         id="package-typed-shadows-a-tool",
     ),
+    pytest.param(
+        {"author_name": "<script>"},
+        "author_name='<script>' is not accepted: a name without ( ) < > [ ] : ; @ \\ , \" "
+        "(the Author-email header holds it unquoted); it holds '<'",
+        id="author-angle-bracket",
+    ),
 ]
 
 
@@ -106,6 +112,12 @@ def test_names_only_typer_installs_bake_without_typer(tmp_path: Path) -> None:
     completed = run_cli(tmp_path, {"project_name": "Rich", "cli": "argparse"})
     assert completed.returncode == 0, completed.stderr
     assert [path.name for path in (tmp_path / "work" / "out").iterdir()] == ["rich"]
+
+
+@pytest.mark.parametrize("name", ["O'Brien", "J. R. R. Tolkien", "Zoë", "山田"])
+def test_author_names_with_apostrophes_periods_and_letters_bake(tmp_path: Path, name: str) -> None:
+    completed = run_cli(tmp_path, {"author_name": name})
+    assert completed.returncode == 0, completed.stderr
 
 
 # Cookiecutter creates the project folder from project_slug before the pre-gen hook runs, and on a
