@@ -158,6 +158,12 @@ TYPER_MODULES = {
     "typing_inspection": "typing-inspection",
 }
 
+# Answers whose default cookiecutter.json derives from an earlier answer: (that answer, the private
+# variable holding the default it derived). A refusal of the default names the answer it came from.
+DERIVED_FROM = {
+    "project_slug": ("project_name", "__project_slug_default"),
+    "package_name": ("project_slug", "__package_name_default"),
+}
 # RFC 5322 specials a display name cannot hold unquoted. uv_build writes `Author-email: NAME <email>`
 # without quoting, so any of these makes the header mean something else or nothing; the comma also
 # separates addresses there (PEP 621). The period is left out: RFC 5322 keeps it in display names as
@@ -198,6 +204,7 @@ class AnswerError(ValueError):
 
     def __init__(self, field: str, value: object, accepted: str) -> None:
         super().__init__(f"{field}={value!r} is not accepted: {accepted}")
+        self.field, self.value, self.accepted = field, value, accepted
 
 
 def _text(answers: Mapping[str, Any], field: str) -> str:
@@ -285,7 +292,8 @@ def check_slug(answers: Mapping[str, Any]) -> None:
         answers,
         "project_slug",
         SLUG,
-        f"at most {MAX_NAME} lowercase letters, digits and single hyphens, e.g. 'my-tool'",
+        f"at most {MAX_NAME} lowercase letters, digits and single hyphens, starting with a letter, "
+        "e.g. 'my-tool'",
         MAX_NAME,
     )
     if answers["project_slug"] in WINDOWS_DEVICES:
@@ -311,10 +319,18 @@ def _minor(answers: Mapping[str, Any], field: str) -> int:
     match = PYTHON.fullmatch(value)
     if not match:
         raise AnswerError(field, value, f"a Python version written 3.X, {accepted}")
+    minor = int(match.group(1))
     if value not in SUPPORTED_PYTHONS:
-        when = "is past its end of life" if int(match.group(1)) < 11 else "is not released yet"
+        # Both bounds come from SUPPORTED_PYTHONS, so moving the floor there changes the message too.
+        supported = [int(version.split(".")[1]) for version in SUPPORTED_PYTHONS]
+        if minor < min(supported):
+            when = "reached end of life"
+        elif minor > max(supported):
+            when = "is not released yet"
+        else:
+            when = "is not supported"
         raise AnswerError(field, value, f"Python {value} {when}; {accepted}")
-    return int(match.group(1))
+    return minor
 
 
 def check_python_range(answers: Mapping[str, Any]) -> None:
@@ -351,11 +367,37 @@ def check_combinations(answers: Mapping[str, Any]) -> None:
         )
 
 
+def naming_its_source(
+    field: str, check: Callable[[Mapping[str, Any]], None]
+) -> Callable[[Mapping[str, Any]], None]:
+    """The check, with a refusal of the derived default naming the answer it was derived from.
+
+    The user never typed a derived default (`2048-game` from project_name='2048 Game'), so a refusal
+    that names only it would not say which answer to change, nor that this one can be answered too.
+    """
+    source, default = DERIVED_FROM[field]
+
+    def checked(answers: Mapping[str, Any]) -> None:
+        try:
+            check(answers)
+        except AnswerError as error:
+            if error.field != field or default not in answers or answers.get(field) != answers[default]:
+                raise
+            raise AnswerError(
+                field,
+                error.value,
+                f"{error.accepted} (derived from {source}={answers.get(source)!r}; "
+                f"answer {field}=... to choose one)",
+            ) from None
+
+    return checked
+
+
 CHECKS: tuple[Callable[[Mapping[str, Any]], None], ...] = (
     check_no_jinja,
     lambda a: check_single_line(a, "project_name"),
-    check_slug,
-    check_package_name,
+    naming_its_source("project_slug", check_slug),
+    naming_its_source("package_name", check_package_name),
     lambda a: check_single_line(a, "description"),
     check_author_name,
     check_email,

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.next_steps import command_blocks, command_of
-from support.options import QUESTIONS, TEMPLATE
+from support.options import COOKIECUTTER_JSON, QUESTIONS, TEMPLATE
 from support.pythons import find_python
 
 pytestmark = pytest.mark.hooks
@@ -261,6 +261,68 @@ def test_typer_and_its_dependencies_are_refused_only_with_the_typer_cli(name: st
         pre_gen.check_package_name({"package_name": name, "cli": "typer"})
     for cli in ("argparse", "none"):
         pre_gen.check_package_name({"package_name": name, "cli": cli})
+
+
+def test_derived_defaults_are_the_questions_own_defaults() -> None:
+    """The hook compares an answer with these to tell a derived default from a typed answer."""
+    for field, (_source, default) in pre_gen.DERIVED_FROM.items():
+        assert COOKIECUTTER_JSON[default] == QUESTIONS[field]
+
+
+def test_a_refused_derived_slug_names_the_answer_it_came_from() -> None:
+    given = answers(project_name="2048 Game", project_slug="2048-game", __project_slug_default="2048-game")
+    with pytest.raises(pre_gen.AnswerError) as caught:
+        pre_gen.validate(given)
+    assert str(caught.value) == (
+        "project_slug='2048-game' is not accepted: at most 40 lowercase letters, digits and single hyphens, "
+        "starting with a letter, e.g. 'my-tool' "
+        "(derived from project_name='2048 Game'; answer project_slug=... to choose one)"
+    )
+
+
+def test_a_refused_derived_package_names_the_slug_it_came_from() -> None:
+    given = answers(
+        project_name="Packaging",
+        project_slug="packaging",
+        package_name="packaging",
+        __project_slug_default="packaging",
+        __package_name_default="packaging",
+    )
+    with pytest.raises(pre_gen.AnswerError) as caught:
+        pre_gen.validate(given)
+    assert str(caught.value).startswith("package_name='packaging' is not accepted: a name the project's own")
+    assert str(caught.value).endswith(
+        "(derived from project_slug='packaging'; answer package_name=... to choose one)"
+    )
+
+
+def test_a_typed_answer_is_refused_without_a_source() -> None:
+    given = answers(project_slug="2048-game", __project_slug_default="example-pipeline-package")
+    with pytest.raises(pre_gen.AnswerError) as caught:
+        pre_gen.validate(given)
+    assert "derived from" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("version", "when"),
+    [("3.10", "reached end of life"), ("3.0", "reached end of life"), ("3.16", "is not released yet")],
+)
+def test_unsupported_pythons_say_why(version: str, when: str) -> None:
+    with pytest.raises(
+        pre_gen.AnswerError, match=rf"^python_min='{re.escape(version)}' .*Python {version} {when};"
+    ):
+        pre_gen.validate(answers(python_min=version))
+
+
+def test_python_bounds_follow_the_supported_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The floor once lived apart from SUPPORTED_PYTHONS: 3.11 below a 3.12 floor was 'not released yet'."""
+    monkeypatch.setattr(pre_gen, "SUPPORTED_PYTHONS", ("3.12", "3.13", "3.14"))
+    with pytest.raises(
+        pre_gen.AnswerError, match=re.escape("Python 3.11 reached end of life; one of 3.12, 3.13, 3.14") + "$"
+    ):
+        pre_gen.validate(answers(python_min="3.11", python_max="3.13"))
+    with pytest.raises(pre_gen.AnswerError, match=re.escape("Python 3.15 is not released yet")):
+        pre_gen.validate(answers(python_min="3.12", python_max="3.15"))
 
 
 def author_header(name: str) -> Any:
