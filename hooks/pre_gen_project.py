@@ -113,6 +113,63 @@ _SHIPPED_UNLISTED_WORDS = """
     sitecustomize usercustomize pip setuptools _distutils_hack pkg_resources
     """
 SHIPPED_UNLISTED = frozenset(_SHIPPED_UNLISTED_WORDS.split())
+# Top-level modules the baked project's own `uv sync` installs beside it, with the distribution that
+# brings each: a package of the same name would be shadowed by the installed one on sys.path, and the
+# bake's first pytest run would fail. Read from a synced all-options bake; a project-tier test lists
+# the .venv of real bakes and fails when a dependency adds a name missing here. colorama is
+# installed only on Windows (pytest's dependency there), so no Linux .venv shows it.
+TOOL_MODULES = {
+    "_pytest": "pytest",
+    "_yaml": "pyyaml",
+    "cfgv": "cfgv",
+    "colorama": "colorama",
+    "coverage": "coverage",
+    "distlib": "distlib",
+    "filelock": "filelock",
+    "identify": "identify",
+    "iniconfig": "iniconfig",
+    "nodeenv": "nodeenv",
+    "packaging": "packaging",
+    "platformdirs": "platformdirs",
+    "pluggy": "pluggy",
+    "pre_commit": "pre-commit",
+    "py": "pytest",
+    "pygments": "pygments",
+    "pytest": "pytest",
+    "pytest_cov": "pytest-cov",
+    "python_discovery": "python-discovery",
+    "ruff": "ruff",
+    "ty": "ty",
+    "virtualenv": "virtualenv",
+    "yaml": "pyyaml",
+}
+# What `cli=typer` adds: typer and its dependencies.
+TYPER_MODULES = {
+    "annotated_doc": "annotated-doc",
+    "annotated_types": "annotated-types",
+    "markdown_it": "markdown-it-py",
+    "mdurl": "mdurl",
+    "pydantic": "pydantic",
+    "pydantic_core": "pydantic-core",
+    "rich": "rich",
+    "shellingham": "shellingham",
+    "typer": "typer",
+    "typing_extensions": "typing-extensions",
+    "typing_inspection": "typing-inspection",
+}
+
+# Answers whose default cookiecutter.json derives from an earlier answer: (that answer, the private
+# variable holding the default it derived). A refusal of the default names the answer it came from.
+DERIVED_FROM = {
+    "project_slug": ("project_name", "__project_slug_default"),
+    "package_name": ("project_slug", "__package_name_default"),
+}
+# RFC 5322 specials a display name cannot hold unquoted. uv_build writes `Author-email: NAME <email>`
+# without quoting, so any of these makes the header mean something else or nothing; the comma also
+# separates addresses there (PEP 621). The period is left out: RFC 5322 keeps it in display names as
+# obsolete syntax every parser must read (`J. R. R. Tolkien`), though no name starts with one:
+# Python's own header parser fails on `.NET Team <you@example.com>`.
+NAME_SPECIALS = '()<>[]:;@\\,"'
 
 # The answers a user types, as opposed to choices and flags.
 TEXT_FIELDS = (
@@ -147,6 +204,7 @@ class AnswerError(ValueError):
 
     def __init__(self, field: str, value: object, accepted: str) -> None:
         super().__init__(f"{field}={value!r} is not accepted: {accepted}")
+        self.field, self.value, self.accepted = field, value, accepted
 
 
 def _text(answers: Mapping[str, Any], field: str) -> str:
@@ -181,10 +239,13 @@ def check_no_jinja(answers: Mapping[str, Any]) -> None:
 
 def check_author_name(answers: Mapping[str, Any]) -> None:
     check_single_line(answers, "author_name")
-    # PEP 621: the name goes before the address in the Author-email header and must not hold a
-    # comma, which separates addresses there.
-    if "," in answers["author_name"]:
-        raise AnswerError("author_name", answers["author_name"], "a name without commas (PEP 621)")
+    name = answers["author_name"]
+    accepted = f"a name without {' '.join(NAME_SPECIALS)} (the Author-email header holds it unquoted)"
+    for character in name:
+        if character in NAME_SPECIALS:
+            raise AnswerError("author_name", name, f"{accepted}; it holds {character!r}")
+    if name.startswith("."):
+        raise AnswerError("author_name", name, "a name that does not start with a period (Author-email)")
 
 
 def check_pattern(
@@ -212,6 +273,18 @@ def check_package_name(answers: Mapping[str, Any]) -> None:
         raise AnswerError("package_name", name, WINDOWS_ACCEPTED)
     if name in RESERVED_PACKAGES:
         raise AnswerError("package_name", name, f"a name other than {', '.join(sorted(RESERVED_PACKAGES))}")
+    if distribution := tool_modules(answers).get(name):
+        raise AnswerError(
+            "package_name",
+            name,
+            f"a name the project's own tools install ({distribution}); importing it would load theirs, "
+            "not yours",
+        )
+
+
+def tool_modules(answers: Mapping[str, Any]) -> dict[str, str]:
+    """Top-level modules the baked project's environment installs, and the distribution of each."""
+    return TOOL_MODULES | (TYPER_MODULES if answers.get("cli") == "typer" else {})
 
 
 def check_slug(answers: Mapping[str, Any]) -> None:
@@ -219,7 +292,8 @@ def check_slug(answers: Mapping[str, Any]) -> None:
         answers,
         "project_slug",
         SLUG,
-        f"at most {MAX_NAME} lowercase letters, digits and single hyphens, e.g. 'my-tool'",
+        f"at most {MAX_NAME} lowercase letters, digits and single hyphens, starting with a letter, "
+        "e.g. 'my-tool'",
         MAX_NAME,
     )
     if answers["project_slug"] in WINDOWS_DEVICES:
@@ -245,10 +319,18 @@ def _minor(answers: Mapping[str, Any], field: str) -> int:
     match = PYTHON.fullmatch(value)
     if not match:
         raise AnswerError(field, value, f"a Python version written 3.X, {accepted}")
+    minor = int(match.group(1))
     if value not in SUPPORTED_PYTHONS:
-        when = "is past its end of life" if int(match.group(1)) < 11 else "is not released yet"
+        # Both bounds come from SUPPORTED_PYTHONS, so moving the floor there changes the message too.
+        supported = [int(version.split(".")[1]) for version in SUPPORTED_PYTHONS]
+        if minor < min(supported):
+            when = "reached end of life"
+        elif minor > max(supported):
+            when = "is not released yet"
+        else:
+            when = "is not supported"
         raise AnswerError(field, value, f"Python {value} {when}; {accepted}")
-    return int(match.group(1))
+    return minor
 
 
 def check_python_range(answers: Mapping[str, Any]) -> None:
@@ -285,11 +367,37 @@ def check_combinations(answers: Mapping[str, Any]) -> None:
         )
 
 
+def naming_its_source(
+    field: str, check: Callable[[Mapping[str, Any]], None]
+) -> Callable[[Mapping[str, Any]], None]:
+    """The check, with a refusal of the derived default naming the answer it was derived from.
+
+    The user never typed a derived default (`2048-game` from project_name='2048 Game'), so a refusal
+    that names only it would not say which answer to change, nor that this one can be answered too.
+    """
+    source, default = DERIVED_FROM[field]
+
+    def checked(answers: Mapping[str, Any]) -> None:
+        try:
+            check(answers)
+        except AnswerError as error:
+            if error.field != field or default not in answers or answers.get(field) != answers[default]:
+                raise
+            raise AnswerError(
+                field,
+                error.value,
+                f"{error.accepted} (derived from {source}={answers.get(source)!r}; "
+                f"answer {field}=... to choose one)",
+            ) from None
+
+    return checked
+
+
 CHECKS: tuple[Callable[[Mapping[str, Any]], None], ...] = (
     check_no_jinja,
     lambda a: check_single_line(a, "project_name"),
-    check_slug,
-    check_package_name,
+    naming_its_source("project_slug", check_slug),
+    naming_its_source("package_name", check_package_name),
     lambda a: check_single_line(a, "description"),
     check_author_name,
     check_email,

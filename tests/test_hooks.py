@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import email.errors
+import email.policy
+import email.utils
 import importlib.util
 import json
 import re
@@ -13,8 +16,10 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support.next_steps import command_blocks, command_of
-from support.options import QUESTIONS, TEMPLATE
+from support.options import COOKIECUTTER_JSON, QUESTIONS, TEMPLATE
 from support.pythons import find_python
 
 pytestmark = pytest.mark.hooks
@@ -150,7 +155,8 @@ def test_each_bad_answer_names_its_field(field: str, value: Any) -> None:
     [
         pytest.param("description", "Tabs\tare\tordinary text", id="tab-in-description"),
         pytest.param("project_name", "Name\twith tab", id="tab-in-name"),
-        pytest.param("author_name", 'Zoë O\'Brien "Dev" \\ #1: } %} #}', id="quotes-braces-closing"),
+        pytest.param("description", 'Zoë O\'Brien "Dev" \\ #1: } %} #}', id="quotes-braces-closing"),
+        pytest.param("author_name", "Zoë O'Brien #1 } %} #} ${x} `y`", id="author-apostrophe-braces"),
         pytest.param("description", "Emoji \U0001f469\u200d\U0001f4bb and \u00a0 inside", id="zwj-nbsp"),
         pytest.param("author_email", "first.last+tag@sub.example.co.uk", id="email-plus-subdomain"),
         pytest.param("author_email", "me@xn--exmple-cua.com", id="email-punycode"),
@@ -216,6 +222,180 @@ def test_stdlib_list_covers_every_interpreter_here(version: str) -> None:
 def test_stdlib_list_covers_the_running_interpreter() -> None:
     assert set(sys.stdlib_module_names) <= pre_gen.STDLIB_MODULES
     assert pre_gen.SHIPPED_UNLISTED.isdisjoint(sys.stdlib_module_names)
+
+
+@pytest.mark.parametrize(
+    ("name", "distribution"),
+    [
+        ("pytest", "pytest"),
+        ("_pytest", "pytest"),
+        ("py", "pytest"),
+        ("pytest_cov", "pytest-cov"),
+        ("coverage", "coverage"),
+        ("pluggy", "pluggy"),
+        ("iniconfig", "iniconfig"),
+        ("packaging", "packaging"),
+        ("pygments", "pygments"),
+        ("ruff", "ruff"),
+        ("ty", "ty"),
+        ("pre_commit", "pre-commit"),
+        ("yaml", "pyyaml"),
+        ("virtualenv", "virtualenv"),
+        ("colorama", "colorama"),
+    ],
+)
+def test_package_names_the_bake_installs_are_refused(name: str, distribution: str) -> None:
+    with pytest.raises(pre_gen.AnswerError) as caught:
+        pre_gen.check_package_name({"package_name": name, "cli": "argparse"})
+    assert str(caught.value) == (
+        f"package_name={name!r} is not accepted: a name the project's own tools install ({distribution}); "
+        "importing it would load theirs, not yours"
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["typer", "rich", "shellingham", "pydantic", "markdown_it", "typing_extensions"]
+)
+def test_typer_and_its_dependencies_are_refused_only_with_the_typer_cli(name: str) -> None:
+    with pytest.raises(pre_gen.AnswerError, match=rf"^package_name={name!r} .*project's own tools install"):
+        pre_gen.check_package_name({"package_name": name, "cli": "typer"})
+    for cli in ("argparse", "none"):
+        pre_gen.check_package_name({"package_name": name, "cli": cli})
+
+
+def test_derived_defaults_are_the_questions_own_defaults() -> None:
+    """The hook compares an answer with these to tell a derived default from a typed answer."""
+    for field, (_source, default) in pre_gen.DERIVED_FROM.items():
+        assert COOKIECUTTER_JSON[default] == QUESTIONS[field]
+
+
+def test_a_refused_derived_slug_names_the_answer_it_came_from() -> None:
+    given = answers(project_name="2048 Game", project_slug="2048-game", __project_slug_default="2048-game")
+    with pytest.raises(pre_gen.AnswerError) as caught:
+        pre_gen.validate(given)
+    assert str(caught.value) == (
+        "project_slug='2048-game' is not accepted: at most 40 lowercase letters, digits and single hyphens, "
+        "starting with a letter, e.g. 'my-tool' "
+        "(derived from project_name='2048 Game'; answer project_slug=... to choose one)"
+    )
+
+
+def test_a_refused_derived_package_names_the_slug_it_came_from() -> None:
+    given = answers(
+        project_name="Packaging",
+        project_slug="packaging",
+        package_name="packaging",
+        __project_slug_default="packaging",
+        __package_name_default="packaging",
+    )
+    with pytest.raises(pre_gen.AnswerError) as caught:
+        pre_gen.validate(given)
+    assert str(caught.value).startswith("package_name='packaging' is not accepted: a name the project's own")
+    assert str(caught.value).endswith(
+        "(derived from project_slug='packaging'; answer package_name=... to choose one)"
+    )
+
+
+def test_a_typed_answer_is_refused_without_a_source() -> None:
+    given = answers(project_slug="2048-game", __project_slug_default="example-pipeline-package")
+    with pytest.raises(pre_gen.AnswerError) as caught:
+        pre_gen.validate(given)
+    assert "derived from" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("version", "when"),
+    [("3.10", "reached end of life"), ("3.0", "reached end of life"), ("3.16", "is not released yet")],
+)
+def test_unsupported_pythons_say_why(version: str, when: str) -> None:
+    with pytest.raises(
+        pre_gen.AnswerError, match=rf"^python_min='{re.escape(version)}' .*Python {version} {when};"
+    ):
+        pre_gen.validate(answers(python_min=version))
+
+
+def test_python_bounds_follow_the_supported_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The floor once lived apart from SUPPORTED_PYTHONS: 3.11 below a 3.12 floor was 'not released yet'."""
+    monkeypatch.setattr(pre_gen, "SUPPORTED_PYTHONS", ("3.12", "3.13", "3.14"))
+    with pytest.raises(
+        pre_gen.AnswerError, match=re.escape("Python 3.11 reached end of life; one of 3.12, 3.13, 3.14") + "$"
+    ):
+        pre_gen.validate(answers(python_min="3.11", python_max="3.13"))
+    with pytest.raises(pre_gen.AnswerError, match=re.escape("Python 3.15 is not released yet")):
+        pre_gen.validate(answers(python_min="3.12", python_max="3.15"))
+
+
+def author_header(name: str) -> Any:
+    """`Author-email` as uv_build writes it, read by the standard library's RFC 5322 parser."""
+    return email.policy.default.header_factory("To", f"{name} <you@example.com>")
+
+
+def assert_header_holds(name: str) -> None:
+    header = author_header(name)
+    # Obsolete syntax is what RFC 5322 section 4 says every parser must still read: periods in a name.
+    defects = [
+        defect for defect in header.defects if not isinstance(defect, email.errors.ObsoleteHeaderDefect)
+    ]
+    assert defects == [], (name, defects)
+    folded = re.sub(r"[ \t]+", " ", name)
+    assert [(a.display_name, a.addr_spec) for a in header.addresses] == [(folded, "you@example.com")]
+    # What PyPI reads the field with.
+    assert email.utils.getaddresses([f"{name} <you@example.com>"]) == [(folded, "you@example.com")]
+
+
+ACCEPTED_AUTHORS = [
+    "Your Name",
+    "O'Brien",
+    "J. R. R. Tolkien",
+    "Martin Luther King Jr.",
+    "Zoë Müller-Lüdenscheidt",
+    "山田 太郎",
+    "Jane\tDoe",
+    "#1 fan!",
+    "a{b}c $x ~y",
+]
+
+
+@pytest.mark.parametrize("name", ACCEPTED_AUTHORS)
+def test_accepted_author_names_make_a_valid_header(name: str) -> None:
+    pre_gen.validate(answers(author_name=name))
+    assert_header_holds(name)
+
+
+@pytest.mark.parametrize("special", list('()<>[]:;@\\,"'))
+def test_each_header_special_in_author_name_is_refused_by_name(
+    special: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = f"Jane {special} Doe"
+    assert author_header(name).defects or author_header(name).addresses[0].display_name != name
+    assert pre_gen.main(json.dumps(answers(author_name=name))) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: author_name={name!r} is not accepted: a name without ")
+    assert err.endswith(f"; it holds {special!r}\n")
+
+
+def test_author_name_starting_with_a_period_is_refused() -> None:
+    with pytest.raises(pre_gen.AnswerError, match=r"^author_name='\.NET Team' .*start with a period"):
+        pre_gen.validate(answers(author_name=".NET Team"))
+
+
+# Any characters, with the specials and periods drawn often.
+author_names = st.lists(
+    st.one_of(st.characters(exclude_categories=()), st.sampled_from([*'()<>[]:;@\\,".', "'", " ", "\t"])),
+    min_size=1,
+    max_size=16,
+).map("".join)
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(name=author_names)
+def test_any_accepted_author_name_makes_a_valid_header(name: str) -> None:
+    try:
+        pre_gen.check_author_name({"author_name": name})
+    except pre_gen.AnswerError:
+        return
+    assert_header_holds(name)
 
 
 def test_python_range_must_be_ordered() -> None:

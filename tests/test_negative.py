@@ -82,6 +82,80 @@ def test_bad_answer_is_refused(tmp_path: Path, overrides: dict[str, str], named:
     assert list((tmp_path / "work" / "out").iterdir()) == [], "a refused bake must leave nothing on disk"
 
 
+SLUG_RULE = "at most 40 lowercase letters, digits and single hyphens, starting with a letter, e.g. 'my-tool'"
+SHADOWED = "importing it would load theirs, not yours"
+# The whole line, where the wording is what was wrong: a refusal must say what to change.
+EXACT_REFUSALS = [
+    pytest.param(
+        {"project_name": "2048 Game"},
+        f"project_slug='2048-game' is not accepted: {SLUG_RULE} "
+        "(derived from project_name='2048 Game'; answer project_slug=... to choose one)",
+        id="slug-derived-from-name",
+    ),
+    pytest.param(
+        {"project_slug": "2048-game"},
+        f"project_slug='2048-game' is not accepted: {SLUG_RULE}",
+        id="slug-typed",
+    ),
+    pytest.param(
+        {"project_name": "Packaging"},
+        "package_name='packaging' is not accepted: a name the project's own tools install (packaging); "
+        f"{SHADOWED} (derived from project_slug='packaging'; answer package_name=... to choose one)",
+        id="package-derived-shadows-a-tool",
+    ),
+    pytest.param(
+        {"package_name": "_pytest"},
+        "package_name='_pytest' is not accepted: a name the project's own tools install (pytest); "
+        f"{SHADOWED}",
+        id="package-typed-shadows-a-tool",
+    ),
+    pytest.param(
+        {"project_slug": "rich", "cli": "typer"},
+        "package_name='rich' is not accepted: a name the project's own tools install (rich); "
+        f"{SHADOWED} (derived from project_slug='rich'; answer package_name=... to choose one)",
+        id="package-shadows-typers-dependency",
+    ),
+    pytest.param(
+        {"author_name": "<script>"},
+        "author_name='<script>' is not accepted: a name without ( ) < > [ ] : ; @ \\ , \" "
+        "(the Author-email header holds it unquoted); it holds '<'",
+        id="author-angle-bracket",
+    ),
+    pytest.param(
+        {"python_min": "3.10"},
+        "python_min='3.10' is not accepted: Python 3.10 reached end of life; "
+        "one of 3.11, 3.12, 3.13, 3.14, 3.15",
+        id="python-below-floor",
+    ),
+    pytest.param(
+        {"python_max": "3.16"},
+        "python_max='3.16' is not accepted: Python 3.16 is not released yet; "
+        "one of 3.11, 3.12, 3.13, 3.14, 3.15",
+        id="python-above-ceiling",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "line"), EXACT_REFUSALS)
+def test_refusal_says_what_to_change(tmp_path: Path, overrides: dict[str, str], line: str) -> None:
+    completed = run_cli(tmp_path, overrides)
+    refuse(completed, line.split(" is not accepted: ")[0])
+    assert f"error: {line}" in completed.stderr.splitlines()
+    assert list((tmp_path / "work" / "out").iterdir()) == []
+
+
+def test_names_only_typer_installs_bake_without_typer(tmp_path: Path) -> None:
+    completed = run_cli(tmp_path, {"project_name": "Rich", "cli": "argparse"})
+    assert completed.returncode == 0, completed.stderr
+    assert [path.name for path in (tmp_path / "work" / "out").iterdir()] == ["rich"]
+
+
+@pytest.mark.parametrize("name", ["O'Brien", "J. R. R. Tolkien", "Zoë", "山田"])
+def test_author_names_with_apostrophes_periods_and_letters_bake(tmp_path: Path, name: str) -> None:
+    completed = run_cli(tmp_path, {"author_name": name})
+    assert completed.returncode == 0, completed.stderr
+
+
 # Cookiecutter creates the project folder from project_slug before the pre-gen hook runs, and on a
 # refusal removes only that folder: each of these once left a folder behind or made one outside the
 # output directory.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -9,8 +10,10 @@ from typing import Any
 
 import pytest
 from conftest import Bake, Project
+from packaging.utils import canonicalize_name
+from support.hooks import load_hook
 from support.machine import SUITE_PYTHONS, need_python
-from support.options import CHOICES, PROJECT_COMBINATIONS
+from support.options import ALL_ON, CHOICES, PROJECT_COMBINATIONS
 
 pytestmark = pytest.mark.project
 
@@ -106,3 +109,42 @@ def test_lint_requires_annotations_in_tests(bake: Bake, tmp_path: Path) -> None:
     assert found.returncode == 1, found.stdout
     codes = {code for line in found.stdout.splitlines() for code in re.findall(r"\bANN\d+\b", line)}
     assert codes == {"ANN001", "ANN201"}, found.stdout
+
+
+# Run by the baked project's own Python: every top-level name its site-packages provides, private
+# ones included, with the distributions that install it (none for a file no distribution records).
+LIST_TOP_LEVEL = """
+import importlib.metadata, json, pkgutil, site
+owners = importlib.metadata.packages_distributions()
+names = set(owners) | {module.name for module in pkgutil.iter_modules(site.getsitepackages())}
+print(json.dumps({name: owners.get(name, []) for name in sorted(names)}))
+"""
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [pytest.param({}, id="default"), pytest.param(ALL_ON, id="all-on-typer")],
+)
+def test_hook_refuses_every_module_the_bake_installs(
+    bake: Bake, overrides: dict[str, Any], tmp_path: Path
+) -> None:
+    """A package named like any of them is shadowed by it: adding a dependency means adding its names."""
+    project = bake(**overrides).copy_to(tmp_path / "project")
+    python = need_python(project.answers["python_min"], "the installed-modules check's bake")
+    project.run("uv", "sync", "--python", python)
+    listed = project.run(project.path / ".venv" / "bin" / "python", "-c", LIST_TOP_LEVEL)
+    installed: dict[str, list[str]] = json.loads(listed.stdout)
+    installed.pop(project.package, None)
+    refused = load_hook("pre_gen_project").tool_modules(project.answers)
+
+    missing = sorted(set(installed) - set(refused))
+    assert missing == [], f"add to TOOL_MODULES or TYPER_MODULES in hooks/pre_gen_project.py: {missing}"
+    # The refusal names the distribution that installs the module.
+    for name, owners in installed.items():
+        if owners:
+            assert canonicalize_name(refused[name]) in {canonicalize_name(owner) for owner in owners}, name
+    # Packages the lock installs only elsewhere (colorama on Windows) must be known too.
+    locked = {canonicalize_name(package["name"]) for package in project.toml("uv.lock")["package"]}
+    here = {canonicalize_name(owner) for owners in installed.values() for owner in owners}
+    elsewhere = locked - here - {canonicalize_name(project.answers["project_slug"])}
+    assert elsewhere <= {canonicalize_name(owner) for owner in refused.values()}, elsewhere
