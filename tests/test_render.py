@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +235,18 @@ def test_hostile_text_is_plain_markdown(
     assert markdown.where_answers_show(project.path) == markdown.expected_answers_shown(
         project_name, description
     )
+
+
+def test_markdown_lint_here_is_the_rumdl_the_hook_pins(bake: Bake, template_dir: Path) -> None:
+    """The render tier's rumdl (`test` group) and the bake's pre-commit hook are one version."""
+    template = tomllib.loads((template_dir / "pyproject.toml").read_text("utf-8"))
+    [pin] = [dep for dep in template["dependency-groups"]["test"] if dep.startswith("rumdl")]
+    [hook_repo] = [
+        repo
+        for repo in bake().yaml(".pre-commit-config.yaml")["repos"]
+        if repo["repo"] == "https://github.com/rvben/rumdl-pre-commit"
+    ]
+    assert pin == f"rumdl=={hook_repo['rev'].removeprefix('v')}"
 
 
 @pytest.mark.parametrize(
