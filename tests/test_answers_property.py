@@ -3,8 +3,10 @@
 Hypothesis draws text for each field the user types, from every Unicode category (controls,
 surrogates, separators included) mixed with the pieces that broke bakes before: quotes, backslashes,
 tabs, path separators, unicode digits. Each example is a real in-process cookiecutter bake into its
-own temporary directory. Text holding Jinja syntax is left to `test_negative.py` and the cruft tests:
-cookiecutter renders it before any hook can see it.
+own temporary directory. A name or description must also leave README.md, CONTRIBUTING.md and
+SECURITY.md clean to the bake's own rumdl and showing the text typed. Text holding Jinja syntax
+is left to `test_negative.py` and the cruft tests: cookiecutter renders it before any hook can
+see it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from cookiecutter.main import cookiecutter
 from cookiecutter.prompt import render_variable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import markdown, validators
 from support.options import QUESTIONS, TEMPLATE
 
 pytestmark = pytest.mark.negative
@@ -58,6 +61,13 @@ text = (
     .filter(lambda value: not any(opener in value for opener in OPENERS))
 )
 
+# What Markdown reads as markup, for the fields written into Markdown (names, descriptions).
+MARKUP = [
+    "*", "_", "`", "[", "](", "!", "^", "<b>", "&amp;", "#", "- ", "1. ", "2) ", "> ", "=", "+",
+    "https://", "www.", "@", "|", "~~", "\\", "  ", "\t", ".", ":", " ", "a", "Z", "7",
+]  # fmt: skip
+markdown_text = st.lists(st.sampled_from(MARKUP), min_size=1, max_size=16).map("".join)
+
 
 def matching(pattern: Any) -> st.SearchStrategy[str]:
     return st.from_regex(pattern, fullmatch=True)
@@ -65,8 +75,8 @@ def matching(pattern: Any) -> st.SearchStrategy[str]:
 
 # Each typed field: what to draw, and which fields a refusal may name (a name makes the slug).
 FIELDS: dict[str, tuple[st.SearchStrategy[Any], set[str]]] = {
-    "project_name": (text, {"project_name", "project_slug", "package_name"}),
-    "description": (text, {"description"}),
+    "project_name": (st.one_of(text, markdown_text), {"project_name", "project_slug", "package_name"}),
+    "description": (st.one_of(text, markdown_text), {"description"}),
     "author_name": (text, {"author_name"}),
     "author_email": (st.one_of(text, matching(pre_gen.EMAIL)), {"author_email"}),
     "github_owner": (st.one_of(text, matching(pre_gen.GITHUB_OWNER)), {"github_owner"}),
@@ -91,6 +101,10 @@ FIELDS: dict[str, tuple[st.SearchStrategy[Any], set[str]]] = {
 }
 
 
+# Fields written into Markdown, with the text each shows when another field is drawn.
+MARKDOWN_FIELDS = {key: QUESTIONS[key] for key in ("project_name", "description")}
+
+
 def parse_every_structured_file(project: Path) -> None:
     for path in project.rglob("*"):
         if path.suffix == ".toml":
@@ -104,13 +118,13 @@ def parse_every_structured_file(project: Path) -> None:
 def where_it_lands(project: Path) -> dict[str, Callable[[], Any]]:
     """Where each answer must appear, read back from parsed files or exact lines."""
     pyproject = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))
-    readme = (project / "README.md").read_text("utf-8").splitlines()
     classifiers = pyproject["project"]["classifiers"]
     versions = [
         c.rsplit(" :: ", 1)[1] for c in classifiers if c.startswith("Programming Language :: Python :: 3.")
     ]
     return {
-        "project_name": lambda: readme[0].removeprefix("# "),
+        # Markdown shows runs of spaces and tabs as one: see check_markdown for the other places.
+        "project_name": lambda: markdown.where_answers_show(project)["README.md heading"],
         "description": lambda: pyproject["project"]["description"],
         "author_name": lambda: pyproject["project"]["authors"][0]["name"],
         "author_email": lambda: pyproject["project"]["authors"][0]["email"],
@@ -124,6 +138,14 @@ def where_it_lands(project: Path) -> dict[str, Callable[[], Any]]:
         "python_max": lambda: versions[-1],
         "coverage_threshold": lambda: str(pyproject["tool"]["coverage"]["report"]["fail_under"]),
     }
+
+
+def check_markdown(project: Path, answers: dict[str, str]) -> None:
+    """The bake's own rumdl passes where a name or description lands, and each shows as typed."""
+    assert validators.failures([markdown.rumdl(project)]) == []
+    assert markdown.where_answers_show(project) == markdown.expected_answers_shown(
+        answers["project_name"], answers["description"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +205,9 @@ def test_any_text_bakes_exactly_or_is_refused_in_one_line(
             parse_every_structured_file(project)
             # What cookiecutter hands the hooks and records for replay: the text rendered once.
             recorded = render_variable(environment, value, {})
+            if field in MARKDOWN_FIELDS:
+                check_markdown(project, {**MARKDOWN_FIELDS, field: recorded})
+                recorded = markdown.collapsed(recorded) if field == "project_name" else recorded
             assert where_it_lands(project)[field]() == recorded
 
     bake()

@@ -34,6 +34,12 @@ GIT_USER = {
     "GIT_COMMITTER_EMAIL": "baker@example.invalid",
 }
 
+MARKDOWN_IN_ANSWERS = {
+    "project_name": "Yahoo! *beta*\t#1 #",
+    "project_slug": "yahoo",
+    "description": "1. See https://example.com  or me@example.org: `code`, [link] & <b>bold</b>.",
+}
+
 # With --verbose, pre-commit prints every hook's status line followed by its id.
 _STATUS = re.compile(r"(?P<status>Passed|Failed|Skipped)$")
 _HOOK_ID = re.compile(r"^- hook id: (?P<id>\S+)$")
@@ -153,7 +159,13 @@ def _report(completed: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.mark.parametrize(
     "overrides",
-    [pytest.param({}, id="default"), pytest.param(ALL_ON, id="all-on"), pytest.param(ALL_OFF, id="all-off")],
+    [
+        pytest.param({}, id="default"),
+        pytest.param(ALL_ON, id="all-on"),
+        pytest.param(ALL_OFF, id="all-off"),
+        # Free text that is Markdown markup when written raw (test_render.py has the full list).
+        pytest.param(MARKDOWN_IN_ANSWERS, id="markdown-in-answers"),
+    ],
 )
 def test_baked_project_passes_its_own_pre_commit_hooks(
     tmp_path: Path, precommit_cache: Path, overrides: dict[str, Any]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import Bake, Project
-from support import validators
+from support import markdown, validators
 from support.options import CHOICES, QUESTIONS, render_combinations
 
 pytestmark = pytest.mark.render
@@ -169,11 +170,13 @@ def hostile(bake: Bake) -> Project:
 def test_hostile_text_survives_exactly(hostile: Project, key: str) -> None:
     pyproject = hostile.toml()["project"]
     where = {
-        "project_name": lambda: hostile.text("README.md").splitlines()[0].removeprefix("# "),
+        # Markdown shows runs of spaces and tabs as one space (test_hostile_text_is_plain_markdown).
+        "project_name": lambda: markdown.where_answers_show(hostile.path)["README.md heading"],
         "description": lambda: pyproject["description"],
         "author_name": lambda: pyproject["authors"][0]["name"],
     }
-    assert where[key]() == HOSTILE[key]
+    expected = markdown.collapsed(HOSTILE[key]) if key == "project_name" else HOSTILE[key]
+    assert where[key]() == expected
 
 
 def test_hostile_text_stays_out_of_workflows_and_code(hostile: Project) -> None:
@@ -189,6 +192,77 @@ def test_hostile_bake_is_still_clean(hostile: Project) -> None:
     outcomes = validators.ruff(hostile.path) + validators.validate_pyproject(hostile.path)
     assert validators.failures(outcomes) == []
     assert hostile.answers["project_slug"] == "unicode-quoted-tool-1-home"
+
+
+# Names and descriptions that would be Markdown markup (and fail the bake's rumdl hook) if written
+# raw: trailing punctuation in a heading (MD026), tabs (MD010), double spaces (MD064), bare URLs
+# (MD034), `#1` (MD018), emphasis (MD036, MD037), links (MD059), a closing `#` (MD003), HTML (MD033),
+# line starts that make lists, quotes, rules or fences, and text that was hostile elsewhere.
+HOSTILE_MARKDOWN = [
+    pytest.param("Yahoo!", "Ends with a dot.", id="trailing-punctuation"),
+    pytest.param("Acme Inc.", "Tab\there,  two  spaces\t\tand tabs", id="whitespace-runs"),
+    pytest.param("Tool #", "#1 tool, C# and F# #", id="hash"),
+    pytest.param(
+        "Tool: the sequel", "See https://example.com, www.example.org, me@example.net", id="bare-urls"
+    ),
+    pytest.param("a * b * c", "*emph*, _under_, __strong__, `code` and a * b * c", id="emphasis"),
+    pytest.param("[link]", "[link], [x](y), ![img](z), [^1] and [ref]: https://x", id="links"),
+    pytest.param("<script>", "<script>alert(1)</script> &amp; &#64; &copy; <https://x>", id="html"),
+    pytest.param("- dash", "+ plus", id="bullet-starts"),
+    pytest.param("> quote", "1. one", id="quote-and-ordered-start"),
+    pytest.param("1986.", "2) two", id="ordered-starts"),
+    pytest.param("=== x", "---", id="setext-and-rule-starts"),
+    pytest.param("~~~ fence", "``` fence and ~~strike~~", id="fences"),
+    pytest.param("a | b", "| a | b |", id="table-pipes"),
+    pytest.param('O\'Brien "Dev" \\', 'It\'s a "test" ending in a backslash \\', id="quotes-backslashes"),
+    pytest.param(
+        "Emoji \U0001f389 \u2713",
+        "\u200fRTL \u0645\u0631\u062d\u0628\u0627 mark\u200e and \u202eoverride",
+        id="unicode",
+    ),
+    pytest.param("Brace }} %} #}", "Closing }} %} #}, $HOME and $x$", id="jinja-closers-and-dollars"),
+    pytest.param("No\u00a0\u00a0break", "Em\u2003\u2003spaces", id="unicode-spaces"),
+]
+
+
+@pytest.mark.parametrize(("project_name", "description"), HOSTILE_MARKDOWN)
+def test_hostile_text_is_plain_markdown(
+    bake: Bake, request: pytest.FixtureRequest, project_name: str, description: str
+) -> None:
+    """The bake's own rumdl passes, and each place shows the answer's text, nothing else."""
+    slug = f"md-{request.node.callspec.id}"
+    project = bake(project_name=project_name, description=description, project_slug=slug)
+    assert validators.failures([markdown.rumdl(project.path)]) == []
+    assert markdown.where_answers_show(project.path) == markdown.expected_answers_shown(
+        project_name, description
+    )
+
+
+def test_markdown_lint_here_is_the_rumdl_the_hook_pins(bake: Bake, template_dir: Path) -> None:
+    """The render tier's rumdl (`test` group) and the bake's pre-commit hook are one version."""
+    template = tomllib.loads((template_dir / "pyproject.toml").read_text("utf-8"))
+    [pin] = [dep for dep in template["dependency-groups"]["test"] if dep.startswith("rumdl")]
+    [hook_repo] = [
+        repo
+        for repo in bake().yaml(".pre-commit-config.yaml")["repos"]
+        if repo["repo"] == "https://github.com/rvben/rumdl-pre-commit"
+    ]
+    assert pin == f"rumdl=={hook_repo['rev'].removeprefix('v')}"
+
+
+@pytest.mark.parametrize(
+    ("project_name", "description"),
+    [
+        pytest.param(QUESTIONS["project_name"], QUESTIONS["description"], id="defaults"),
+        pytest.param("My-Tool (beta)", "O'Brien's parser: CI/CD for Python 3.14, 100% typed!", id="prose"),
+    ],
+)
+def test_markdown_keeps_ordinary_text_as_typed(bake: Bake, project_name: str, description: str) -> None:
+    """Escaping is for markup only: everyday punctuation is not backslashed in the file."""
+    project = bake(project_name=project_name, description=description)
+    readme = project.text("README.md").splitlines()
+    assert readme[0] == f"# {project_name}"
+    assert description in readme
 
 
 def test_defaults_come_from_cookiecutter_json(bake: Bake) -> None:
