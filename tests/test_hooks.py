@@ -6,18 +6,17 @@ import ast
 import email.errors
 import email.policy
 import email.utils
-import importlib.util
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.hooks import load_hook
 from support.next_steps import command_blocks, command_of
 from support.options import COOKIECUTTER_JSON, QUESTIONS, TEMPLATE
 from support.pythons import find_python
@@ -25,17 +24,8 @@ from support.pythons import find_python
 pytestmark = pytest.mark.hooks
 
 
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, TEMPLATE / "hooks" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-pre_gen = load("pre_gen_project")
-post_gen = load("post_gen_project")
+pre_gen = load_hook("pre_gen_project")
+post_gen = load_hook("post_gen_project")
 
 
 def answers(**overrides: Any) -> dict[str, Any]:

@@ -436,17 +436,24 @@ def _version(text: str) -> Version | None:
         return None
 
 
-def newest_pypi(name: str, fetch: FetchJson, index: str) -> Version:
+def _release_document(name: str, url: str, fetch: FetchJson, source: str) -> dict[str, Any]:
+    """The JSON object `source` (the package index, the npm registry) answers for `name`."""
     try:
-        data = fetch(f"{index}/{urllib.parse.quote(str(canonicalize_name(name)))}/json")
+        data = fetch(url)
     except urllib.error.HTTPError as error:
-        raise ReleaseLookupError(f"{name}: package index answered HTTP {error.code}") from None
+        raise ReleaseLookupError(f"{name}: {source} answered HTTP {error.code}") from None
     except (urllib.error.URLError, OSError) as error:
-        raise ReleaseLookupError(f"{name}: package index unreachable ({error})") from None
+        raise ReleaseLookupError(f"{name}: {source} unreachable ({error})") from None
     except ValueError:  # a captive portal's HTML page, a proxy's error text
-        raise ReleaseLookupError(f"{name}: package index answered with something that is not JSON") from None
+        raise ReleaseLookupError(f"{name}: {source} answered with something that is not JSON") from None
     if not isinstance(data, dict):
-        raise ReleaseLookupError(f"{name}: package index answered JSON that is not a release document")
+        raise ReleaseLookupError(f"{name}: {source} answered JSON that is not a release document")
+    return data
+
+
+def newest_pypi(name: str, fetch: FetchJson, index: str) -> Version:
+    url = f"{index}/{urllib.parse.quote(str(canonicalize_name(name)))}/json"
+    data = _release_document(name, url, fetch, "package index")
     releases = []
     for text, files in (data.get("releases") or {}).items():
         version = _version(text)
@@ -461,16 +468,7 @@ def newest_pypi(name: str, fetch: FetchJson, index: str) -> Version:
 
 
 def newest_npm(name: str, fetch: FetchJson, registry: str) -> Version:
-    try:
-        data = fetch(f"{registry}/{urllib.parse.quote(name, safe='@')}")
-    except urllib.error.HTTPError as error:
-        raise ReleaseLookupError(f"{name}: npm registry answered HTTP {error.code}") from None
-    except (urllib.error.URLError, OSError) as error:
-        raise ReleaseLookupError(f"{name}: npm registry unreachable ({error})") from None
-    except ValueError:  # a captive portal's HTML page, a proxy's error text
-        raise ReleaseLookupError(f"{name}: npm registry answered with something that is not JSON") from None
-    if not isinstance(data, dict):
-        raise ReleaseLookupError(f"{name}: npm registry answered JSON that is not a release document")
+    data = _release_document(name, f"{registry}/{urllib.parse.quote(name, safe='@')}", fetch, "npm registry")
     latest = _version(str((data.get("dist-tags") or {}).get("latest", "")))
     if latest is None:
         raise ReleaseLookupError(f"{name}: npm registry names no latest release")
