@@ -246,6 +246,10 @@ def check_author_name(answers: Mapping[str, Any]) -> None:
             raise AnswerError("author_name", name, f"{accepted}; it holds {character!r}")
     if name.startswith("."):
         raise AnswerError("author_name", name, "a name that does not start with a period (Author-email)")
+    if "=?" in name:
+        raise AnswerError(
+            "author_name", name, "a name without '=?' (mail readers decode =?...?= as an encoded word)"
+        )
 
 
 def check_pattern(
@@ -296,8 +300,23 @@ def check_slug(answers: Mapping[str, Any]) -> None:
         "e.g. 'my-tool'",
         MAX_NAME,
     )
-    if answers["project_slug"] in WINDOWS_DEVICES:
-        raise AnswerError("project_slug", answers["project_slug"], WINDOWS_ACCEPTED)
+    slug = answers["project_slug"]
+    if slug in WINDOWS_DEVICES:
+        raise AnswerError("project_slug", slug, WINDOWS_ACCEPTED)
+    # A project named like a distribution it installs depends on itself: uv cannot resolve it.
+    distributions = {_normalized(name): name for name in tool_modules(answers).values()}
+    if distribution := distributions.get(_normalized(slug)):
+        raise AnswerError(
+            "project_slug",
+            slug,
+            f"a name other than the project's own tools ({distribution}); uv cannot install a project "
+            "named like one of its dependencies",
+        )
+
+
+def _normalized(distribution: str) -> str:
+    """A distribution name as package indexes compare them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", distribution).lower()
 
 
 def check_email(answers: Mapping[str, Any]) -> None:

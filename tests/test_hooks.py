@@ -272,17 +272,17 @@ def test_a_refused_derived_slug_names_the_answer_it_came_from() -> None:
 
 def test_a_refused_derived_package_names_the_slug_it_came_from() -> None:
     given = answers(
-        project_name="Packaging",
-        project_slug="packaging",
-        package_name="packaging",
-        __project_slug_default="packaging",
-        __package_name_default="packaging",
+        project_name="Yaml",
+        project_slug="yaml",
+        package_name="yaml",
+        __project_slug_default="yaml",
+        __package_name_default="yaml",
     )
     with pytest.raises(pre_gen.AnswerError) as caught:
         pre_gen.validate(given)
-    assert str(caught.value).startswith("package_name='packaging' is not accepted: a name the project's own")
+    assert str(caught.value).startswith("package_name='yaml' is not accepted: a name the project's own")
     assert str(caught.value).endswith(
-        "(derived from project_slug='packaging'; answer package_name=... to choose one)"
+        "(derived from project_slug='yaml'; answer package_name=... to choose one)"
     )
 
 
@@ -472,3 +472,33 @@ def test_next_steps_lock_before_the_first_commit_then_push() -> None:
     prose = [line for line in text.splitlines() if not line.startswith("  ")]
     assert prose[0] == "Created example-pipeline-package. Next steps:"
     assert "Then follow docs/deployment.md." in prose
+
+
+@pytest.mark.parametrize(
+    ("slug", "cli", "distribution"),
+    [
+        ("pytest", "argparse", "pytest"),
+        ("pytest-cov", "none", "pytest-cov"),
+        ("pre-commit", "argparse", "pre-commit"),
+        ("rich", "typer", "rich"),
+    ],
+)
+def test_a_slug_named_like_a_distribution_the_bake_installs_is_refused(
+    slug: str, cli: str, distribution: str
+) -> None:
+    with pytest.raises(pre_gen.AnswerError) as caught:
+        pre_gen.check_slug({"project_slug": slug, "cli": cli})
+    assert str(caught.value) == (
+        f"project_slug={slug!r} is not accepted: a name other than the project's own tools ({distribution}); "
+        "uv cannot install a project named like one of its dependencies"
+    )
+
+
+def test_a_slug_named_like_a_typer_dependency_bakes_without_typer() -> None:
+    pre_gen.check_slug({"project_slug": "rich", "cli": "argparse"})
+
+
+@pytest.mark.parametrize("name", ["=?utf-8?q?Mallory=3Cevil=40x.com=3E?=", "Bob =?utf-8?q?=2C_Eve?="])
+def test_an_author_name_holding_an_encoded_word_is_refused(name: str) -> None:
+    with pytest.raises(pre_gen.AnswerError, match=r"encoded word"):
+        pre_gen.check_author_name({"author_name": name})

@@ -99,8 +99,15 @@ EXACT_REFUSALS = [
     ),
     pytest.param(
         {"project_name": "Packaging"},
-        "package_name='packaging' is not accepted: a name the project's own tools install (packaging); "
-        f"{SHADOWED} (derived from project_slug='packaging'; answer package_name=... to choose one)",
+        "project_slug='packaging' is not accepted: a name other than the project's own tools (packaging); "
+        "uv cannot install a project named like one of its dependencies "
+        "(derived from project_name='Packaging'; answer project_slug=... to choose one)",
+        id="slug-derived-names-a-tool",
+    ),
+    pytest.param(
+        {"project_name": "Yaml"},
+        "package_name='yaml' is not accepted: a name the project's own tools install (pyyaml); "
+        f"{SHADOWED} (derived from project_slug='yaml'; answer package_name=... to choose one)",
         id="package-derived-shadows-a-tool",
     ),
     pytest.param(
@@ -110,9 +117,10 @@ EXACT_REFUSALS = [
         id="package-typed-shadows-a-tool",
     ),
     pytest.param(
-        {"project_slug": "rich", "cli": "typer"},
-        "package_name='rich' is not accepted: a name the project's own tools install (rich); "
-        f"{SHADOWED} (derived from project_slug='rich'; answer package_name=... to choose one)",
+        {"project_slug": "markdown-it", "cli": "typer"},
+        "package_name='markdown_it' is not accepted: a name the project's own tools install "
+        f"(markdown-it-py); {SHADOWED} (derived from project_slug='markdown-it'; answer package_name=... "
+        "to choose one)",
         id="package-shadows-typers-dependency",
     ),
     pytest.param(

@@ -208,6 +208,7 @@ HOSTILE_MARKDOWN = [
     pytest.param("a * b * c", "*emph*, _under_, __strong__, `code` and a * b * c", id="emphasis"),
     pytest.param("[link]", "[link], [x](y), ![img](z), [^1] and [ref]: https://x", id="links"),
     pytest.param("<script>", "<script>alert(1)</script> &amp; &#64; &copy; <https://x>", id="html"),
+    pytest.param("Foo <!-- hidden --> bar", "<!-- x and <!---->", id="html-comment-openers"),
     pytest.param("- dash", "+ plus", id="bullet-starts"),
     pytest.param("> quote", "1. one", id="quote-and-ordered-start"),
     pytest.param("1986.", "2) two", id="ordered-starts"),
