@@ -11,13 +11,11 @@ see it.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import tempfile
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -29,23 +27,13 @@ from cookiecutter.prompt import render_variable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import markdown, validators
+from support.hooks import load_hook
 from support.options import QUESTIONS, TEMPLATE
 
 pytestmark = pytest.mark.negative
 
 
-def _load_pre_gen() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "pre_gen_project", TEMPLATE / "hooks" / "pre_gen_project.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-pre_gen = _load_pre_gen()
+pre_gen = load_hook("pre_gen_project")
 
 # Pieces that once broke a bake or a file format, drawn as often as single characters.
 TRICKY = [

@@ -8,13 +8,12 @@ block ("Next steps:") takes a fresh bake to its first commit; the second pushes 
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Mapping
 from functools import cache
 from types import ModuleType
 from typing import Any
 
-from support.options import TEMPLATE
+from support.hooks import load_hook
 
 COMMAND_INDENT = "  "
 
@@ -22,14 +21,7 @@ COMMAND_INDENT = "  "
 @cache
 def _post_gen_hook() -> ModuleType:
     # The hook's only Jinja is inside a string constant, so the template file imports as it is.
-    spec = importlib.util.spec_from_file_location(
-        "post_gen_project", TEMPLATE / "hooks" / "post_gen_project.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_hook("post_gen_project")
 
 
 def printed(answers: Mapping[str, Any]) -> str:
