@@ -1,8 +1,13 @@
 """Shape the freshly rendered project to the answers, then say what to do next.
 
-One table, REMOVE_WHEN, decides which optional files exist; one loop walks it. The hook touches
-nothing outside the project it runs in and does no git, network or locking work, so `cruft
-update` can replay it in a temporary directory as often as it likes.
+What each answer brings (files, and jobs of workflows) is data: `_options` in cookiecutter.json,
+the option manifest, which reaches this hook with the answers. The template holds every optional
+file and job; this hook removes those the answers do not bring. Workflows hold no Jinja, so they
+stay valid YAML in the template, where Dependabot reads their pins; a job is removed here, with
+its name in every `needs:` list. The hook touches nothing outside the project it runs in and does
+no git, network or locking work, so `cruft update` can replay it in a temporary directory as
+often as it likes (it reads `_options` from the template it updates to: cruft drops the stored
+`_` keys).
 """
 
 from __future__ import annotations
@@ -14,48 +19,139 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml  # PyYAML: a dependency of cookiecutter itself, so every interpreter that runs it has it
+
 # The only Jinja in this file. tojson escapes every quote character, so the raw string cannot end early.
 ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 
-# (answer, value) -> paths, relative to the project root, that have no purpose with that answer.
-# `{package_name}` is filled in from the answers. Directories are removed whole.
-REMOVE_WHEN: dict[tuple[str, object], tuple[str, ...]] = {
-    ("cli", "none"): (
-        "src/{package_name}/cli.py",
-        "src/{package_name}/__main__.py",
-        "tests/test_cli.py",
-    ),
-    ("codecov", False): ("codecov.yml",),
-    ("notifications", "none"): (".github/workflows/notify.yml", ".github/scripts/notify.py"),
-    ("template_sync", False): (
-        ".github/workflows/template-sync.yml",
-        ".github/scripts/template_sync.py",
-        ".github/environments/template-sync.json",
-    ),
-    # Only the PyPI path installs from an index (TestPyPI) before the final upload. Each
-    # publishing environment's settings exist exactly when a release.yml job names it.
-    ("publish", "pypi"): (".github/environments/private-index.json",),
-    ("publish", "private-index"): (
-        ".github/scripts/install_release.py",
-        ".github/environments/pypi.json",
-        ".github/environments/testpypi.json",
-    ),
-    ("publish", "none"): (
-        ".github/scripts/install_release.py",
-        ".github/environments/pypi.json",
-        ".github/environments/testpypi.json",
-        ".github/environments/private-index.json",
-    ),
-}
+
+class ManifestError(Exception):
+    """The template contradicts itself: a bug of the template, never of the answers."""
+
+
+def _brought(answers: Mapping[str, Any]) -> tuple[dict[str, bool], dict[tuple[str, str], bool]]:
+    """Every optional path and (workflow, job) in the manifest -> whether the answers bring it.
+
+    A path or job that several bundles name is kept when any of them is brought.
+    """
+    paths: dict[str, bool] = {}
+    jobs: dict[tuple[str, str], bool] = {}
+    for field, option in answers["_options"].items():
+        for bundle in option.get("adds", ()):
+            chosen = answers.get(field) in bundle["when"]
+            for template in bundle.get("files", ()):
+                path = template.format(package_name=answers["package_name"])
+                paths[path] = paths.get(path, False) or chosen
+            for workflow, names in bundle.get("jobs", {}).items():
+                for name in names:
+                    jobs[workflow, name] = jobs.get((workflow, name), False) or chosen
+    return paths, jobs
 
 
 def paths_to_remove(answers: Mapping[str, Any]) -> list[str]:
-    """The project-relative paths the answers switch off, in table order."""
-    paths: list[str] = []
-    for (field, value), templates in REMOVE_WHEN.items():
-        if answers.get(field) == value:
-            paths.extend(template.format(package_name=answers["package_name"]) for template in templates)
-    return paths
+    """The project-relative paths the answers switch off, in manifest order."""
+    paths, _ = _brought(answers)
+    return [path for path, keep in paths.items() if not keep]
+
+
+def jobs_to_remove(answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Workflow path -> the jobs the answers switch off, in manifest order."""
+    _, jobs = _brought(answers)
+    removed: dict[str, list[str]] = {}
+    for (workflow, name), keep in jobs.items():
+        if not keep:
+            removed.setdefault(workflow, []).append(name)
+    return removed
+
+
+def _is_comment_at(line: str, column: int) -> bool:
+    return line.startswith(" " * column + "#")
+
+
+def without_jobs(text: str, names: Iterable[str]) -> str:
+    """A workflow's text without the named jobs, and without their names in any `needs:` list.
+
+    PyYAML's composer gives each job's first line; a job's text runs to the next job's first
+    line, less the comments written above that next job. Comments above a removed job go with
+    it. A `needs:` left naming a removed job is rewritten as a flow list of the others; a job
+    whose only need is removed, or a needs list in another style, is a template bug.
+    """
+    drop = set(names)
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    jobs_node = next((value for key, value in root.value if key.value == "jobs"), None)
+    if not isinstance(jobs_node, yaml.MappingNode):
+        raise ManifestError("the workflow has no jobs mapping")
+    lines = text.splitlines(keepends=True)
+    keys = [key for key, _ in jobs_node.value]
+    cut = [False] * len(lines)
+    for index, key in enumerate(keys):
+        if key.value not in drop:
+            continue
+        column = key.start_mark.column
+        start = key.start_mark.line
+        while start > 0 and _is_comment_at(lines[start - 1], column):
+            start -= 1
+        end = keys[index + 1].start_mark.line if index + 1 < len(keys) else len(lines)
+        while end > start + 1 and (_is_comment_at(lines[end - 1], column) or not lines[end - 1].strip()):
+            end -= 1
+        for line in range(start, end):
+            cut[line] = True
+    # Rewrite needs lists (by line and column: every change below stays on its own line).
+    edits: dict[int, tuple[int, int, str]] = {}
+    for key, job in jobs_node.value:
+        if key.value in drop or not isinstance(job, yaml.MappingNode):
+            continue
+        for field, value in job.value:
+            if field.value != "needs":
+                continue
+            needed = (
+                [value.value] if isinstance(value, yaml.ScalarNode) else [item.value for item in value.value]
+            )
+            kept = [name for name in needed if name not in drop]
+            if kept == needed:
+                continue
+            if not kept or isinstance(value, yaml.ScalarNode):
+                raise ManifestError(f"job {key.value!r} needs only removed jobs")
+            if not value.flow_style or value.start_mark.line != value.end_mark.line:
+                raise ManifestError(f"job {key.value!r}: write its needs as a one-line [list]")
+            edits[value.start_mark.line] = (
+                value.start_mark.column,
+                value.end_mark.column,
+                f"[{', '.join(kept)}]",
+            )
+    result = []
+    for number, line in enumerate(lines):
+        if cut[number]:
+            continue
+        if number in edits:
+            begin, end_column, replacement = edits[number]
+            line = line[:begin] + replacement + line[end_column:]
+        # Removing a job between two blank lines would leave both.
+        if not line.strip() and result and not result[-1].strip():
+            continue
+        result.append(line)
+    while result and not result[-1].strip():
+        result.pop()
+    rewritten = "".join(result)
+    left = yaml.safe_load(rewritten)["jobs"]
+    if drop & set(left):
+        raise ManifestError(f"could not remove {sorted(drop & set(left))}")
+    return rewritten
+
+
+def remove_jobs(root: Path, removals: Mapping[str, Iterable[str]]) -> list[str]:
+    """Remove jobs from the project's workflows; return "workflow: job" for each one removed."""
+    removed = []
+    for relative, names in removals.items():
+        path = root / relative
+        if not path.exists():
+            continue  # the whole workflow went with an option
+        text = path.read_text(encoding="utf-8")
+        present = [name for name in names if name in (yaml.safe_load(text).get("jobs") or {})]
+        if present:
+            path.write_text(without_jobs(text, present), encoding="utf-8")
+            removed += [f"{relative}: {name}" for name in present]
+    return removed
 
 
 def remove(root: Path, relative_paths: Iterable[str]) -> list[str]:
@@ -108,7 +204,13 @@ def next_steps(answers: Mapping[str, Any]) -> str:
 
 def main(answers_json: str = ANSWERS_JSON, root: Path | None = None) -> int:
     answers = json.loads(answers_json)
-    remove(root or Path.cwd(), paths_to_remove(answers))
+    project = root or Path.cwd()
+    remove(project, paths_to_remove(answers))
+    try:
+        remove_jobs(project, jobs_to_remove(answers))
+    except (ManifestError, yaml.YAMLError) as problem:
+        print(f"error: the template's workflows and _options disagree: {problem}", file=sys.stderr)
+        return 1
     # stderr: cruft replays this hook on every diff and update, and stdout must stay a clean patch.
     print(next_steps(answers), file=sys.stderr)
     return 0

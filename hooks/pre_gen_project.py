@@ -22,14 +22,6 @@ ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 # October 2026. Extend this when a new CPython is released and uv can install it.
 SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14", "3.15")
 
-CHOICES: dict[str, tuple[str, ...]] = {
-    "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "GPL-3.0-or-later", "Proprietary"),
-    "test_os": ("linux", "linux-macos-windows"),
-    "cli": ("argparse", "typer", "none"),
-    "publish": ("pypi", "private-index", "none"),
-    "notifications": ("none", "slack", "email", "slack+email"),
-}
-FLAGS = ("codecov", "template_sync", "require_changelog")
 
 # At most 40 characters: long enough for real names, short enough that generated code that
 # spells the name stays inside the formatter's 88 columns.
@@ -368,22 +360,45 @@ def check_threshold(answers: Mapping[str, Any]) -> None:
         raise AnswerError("coverage_threshold", value, "a whole number from 0 to 100")
 
 
+def manifest(answers: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`_options` from cookiecutter.json: the choices, flags and refused combinations."""
+    options = answers.get("_options")
+    if not isinstance(options, dict):
+        raise AnswerError(
+            "_options", None, "the template's option manifest (bake from the template, not an old replay)"
+        )
+    return options
+
+
 def check_choices(answers: Mapping[str, Any]) -> None:
-    for field, accepted in CHOICES.items():
-        if answers.get(field) not in accepted:
-            raise AnswerError(field, answers.get(field), f"one of {', '.join(accepted)}")
-    for field in FLAGS:
-        if not isinstance(answers.get(field), bool):
+    for field, option in manifest(answers).items():
+        if "choices" in option:
+            accepted = list(option["choices"])
+            if answers.get(field) not in accepted:
+                raise AnswerError(field, answers.get(field), f"one of {', '.join(accepted)}")
+        elif isinstance(option.get("default"), bool) and not isinstance(answers.get(field), bool):
             raise AnswerError(field, answers.get(field), "yes or no")
 
 
 def check_combinations(answers: Mapping[str, Any]) -> None:
-    if answers["license"] == "Proprietary" and answers["publish"] == "pypi":
-        raise AnswerError(
-            "publish",
-            "pypi",
-            "private-index or none with license='Proprietary' (PyPI only hosts open code)",
-        )
+    """The combinations `_options` refuses, each with its reason."""
+    for field, option in manifest(answers).items():
+        for rule in option.get("refuses", ()):
+            if answers.get(field) not in rule["when"]:
+                continue
+            for other, values in rule["with"].items():
+                if answers.get(other) in values:
+                    values_of = list(option["choices"]) if "choices" in option else [True, False]
+                    others = [
+                        ("yes" if value else "no") if isinstance(value, bool) else value
+                        for value in values_of
+                        if value not in rule["when"]
+                    ]
+                    raise AnswerError(
+                        field,
+                        answers.get(field),
+                        f"{' or '.join(others)} with {other}={answers.get(other)!r} ({rule['reason']})",
+                    )
 
 
 def naming_its_source(

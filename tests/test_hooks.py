@@ -6,6 +6,7 @@ import ast
 import email.errors
 import email.policy
 import email.utils
+import itertools
 import json
 import re
 import subprocess
@@ -14,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import manifest
 from support.hooks import load_hook
 from support.next_steps import command_blocks, command_of
-from support.options import COOKIECUTTER_JSON, QUESTIONS, TEMPLATE
+from support.options import CHOICES, COOKIECUTTER_JSON, OPTIONS, QUESTIONS, TEMPLATE, is_valid
 from support.pythons import find_python
 
 pytestmark = pytest.mark.hooks
@@ -32,6 +35,8 @@ def answers(**overrides: Any) -> dict[str, Any]:
     """Rendered default answers, as cookiecutter would pass them."""
     base = {k: (v[0] if isinstance(v, list) else v) for k, v in QUESTIONS.items()}
     base |= {"project_slug": "example-pipeline-package", "package_name": "example_pipeline_package"}
+    # Cookiecutter and cruft pass every `_` key of cookiecutter.json along with the answers.
+    base["_options"] = COOKIECUTTER_JSON["_options"]
     return base | overrides
 
 
@@ -404,18 +409,38 @@ def test_canonical_versions_are_accepted(version: str) -> None:
     pre_gen.validate(answers(version=version))
 
 
-def test_every_removal_in_the_table_names_a_template_file() -> None:
+def test_every_file_and_job_the_manifest_names_is_in_the_template() -> None:
     project_template = TEMPLATE / "{{cookiecutter.__project_dir}}"
-    for templates in post_gen.REMOVE_WHEN.values():
-        for relative in templates:
-            path = project_template / relative.format(package_name="{{cookiecutter.package_name}}")
-            assert path.exists(), relative
+    for option in OPTIONS.values():
+        for bundle in option.adds:
+            assert set(bundle.when) <= set(option.values), (option.name, bundle.when)
+            for relative in bundle.files:
+                path = project_template / relative.format(package_name="{{cookiecutter.package_name}}")
+                assert path.exists(), relative
+            for workflow, jobs in bundle.jobs.items():
+                defined = yaml.safe_load((project_template / workflow).read_text("utf-8"))["jobs"]
+                assert set(jobs) <= set(defined), (workflow, jobs)
 
 
-def test_every_table_key_is_a_real_option_value() -> None:
-    for field, value in post_gen.REMOVE_WHEN:
-        options = QUESTIONS[field]
-        assert value in (options if isinstance(options, list) else [True, False]), (field, value)
+def test_refusals_name_real_options_and_values() -> None:
+    for rule in manifest.refusals(OPTIONS):
+        assert set(rule.when) <= set(OPTIONS[rule.option].values), rule
+        for other, values in rule.with_.items():
+            assert set(values) <= set(OPTIONS[other].values), rule
+        assert rule.reason
+
+
+def test_the_tests_refuse_exactly_what_the_hook_refuses() -> None:
+    """support.options.is_valid and the hook agree on every combination of closed answers."""
+    names = list(CHOICES)
+    for row in itertools.product(*CHOICES.values()):
+        given = answers(**dict(zip(names, row, strict=True)))
+        try:
+            pre_gen.check_combinations(given)
+            refused = False
+        except pre_gen.AnswerError:
+            refused = True
+        assert refused is not is_valid(given), row
 
 
 def test_paths_follow_answers() -> None:
@@ -424,9 +449,74 @@ def test_paths_follow_answers() -> None:
     )
     # Publishing to PyPI leaves out only the other publishing target's environment.
     assert post_gen.paths_to_remove(everything_on) == [".github/environments/private-index.json"]
+    assert post_gen.jobs_to_remove(everything_on) == {
+        ".github/workflows/release.yml": ["publish-private-index"]
+    }
     removed = post_gen.paths_to_remove(answers(cli="none", codecov=False))
     assert "src/example_pipeline_package/cli.py" in removed
     assert "codecov.yml" in removed
+    assert post_gen.jobs_to_remove(answers(publish="none", notifications="none")) == {
+        ".github/workflows/release.yml": [
+            "publish-testpypi",
+            "smoke-test",
+            "publish",
+            "publish-private-index",
+        ],
+        ".github/workflows/ci.yml": ["notify"],
+    }
+
+
+WORKFLOW = """\
+name: W
+on: push
+jobs:
+  a:
+    runs-on: x
+    steps: [{run: a}]
+
+  # About b.
+  b:
+    needs: a
+    runs-on: x
+    steps: [{run: b}]
+
+  c:
+    needs: [a, b]
+    runs-on: x
+    steps: [{run: c}]
+"""
+
+
+def test_a_removed_job_goes_with_its_comment_and_from_every_needs_list() -> None:
+    assert post_gen.without_jobs(WORKFLOW, ["b"]) == WORKFLOW.replace(
+        "  # About b.\n  b:\n    needs: a\n    runs-on: x\n    steps: [{run: b}]\n\n", ""
+    ).replace("needs: [a, b]", "needs: [a]")
+    last = post_gen.without_jobs(WORKFLOW, ["c"])
+    assert last.endswith("steps: [{run: b}]\n")
+    assert list(yaml.safe_load(last)["jobs"]) == ["a", "b"]
+
+
+def test_a_job_left_needing_only_removed_jobs_is_a_template_bug() -> None:
+    with pytest.raises(post_gen.ManifestError, match="'b' needs only removed jobs"):
+        post_gen.without_jobs(WORKFLOW, ["a"])
+    block = WORKFLOW.replace("needs: [a, b]", "needs:\n      - a\n      - b")
+    with pytest.raises(post_gen.ManifestError, match="one-line"):
+        post_gen.without_jobs(block, ["b"])
+
+
+def test_a_manifest_naming_a_job_the_workflow_lacks_fails_the_bake_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(WORKFLOW.replace("needs: [a, b]", "needs: [b]"))
+    broken = json.loads(json.dumps(COOKIECUTTER_JSON["_options"]))
+    broken["notifications"]["adds"][0]["jobs"] = {".github/workflows/ci.yml": ["b"]}
+    assert post_gen.main(json.dumps(answers(_options=broken)), tmp_path) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "error: the template's workflows and _options disagree: job 'c' needs only removed jobs"
+    )
 
 
 def test_remove_is_idempotent_and_stays_inside(tmp_path: Path) -> None:

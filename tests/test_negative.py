@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
-from support.options import TEMPLATE
+from support import manifest
+from support.options import OPTIONS, TEMPLATE
 
 pytestmark = pytest.mark.negative
 
@@ -30,7 +31,6 @@ BAD_ANSWERS = [
         id="python-range-reversed",
     ),
     pytest.param({"coverage_threshold": "150"}, "coverage_threshold='150'", id="threshold-out-of-range"),
-    pytest.param({"license": "Proprietary", "publish": "pypi"}, "publish='pypi'", id="proprietary-on-pypi"),
     pytest.param({"package_name": "test"}, "package_name='test'", id="package-left-out-of-stdlib-names"),
     pytest.param({"description": "bell\x07"}, "description='bell\\x07'", id="control-character"),
     pytest.param(
@@ -42,6 +42,19 @@ BAD_ANSWERS = [
         {"author_email": "o'brien@example.com"}, 'author_email="o\'brien@example.com"', id="email-quote"
     ),
     pytest.param({"coverage_threshold": "085"}, "coverage_threshold='085'", id="threshold-leading-zero"),
+]
+
+# Every combination the manifest refuses, each answer pair baked through the real command.
+REFUSED = [
+    pytest.param(
+        {rule.option: value, other: refused_with},
+        rule,
+        id=f"{rule.option}={value}-with-{other}={refused_with}",
+    )
+    for rule in manifest.refusals(OPTIONS)
+    for value in rule.when
+    for other, values in rule.with_.items()
+    for refused_with in values
 ]
 
 
@@ -220,3 +233,18 @@ def test_answers_the_command_line_cannot_carry(
     assert len(ours) == 1
     assert ours[0].startswith("error: project_")
     assert tree(tmp_path) == ["out"]
+
+
+@pytest.mark.parametrize(("overrides", "rule"), REFUSED)
+def test_every_refused_combination_is_refused_with_its_reason(
+    tmp_path: Path, overrides: dict[str, Any], rule: manifest.Refusal
+) -> None:
+    as_typed = {
+        key: ("yes" if value else "no") if isinstance(value, bool) else str(value)
+        for key, value in overrides.items()
+    }
+    completed = run_cli(tmp_path, as_typed)
+    refuse(completed, f"{rule.option}={overrides[rule.option]!r}")
+    [ours] = [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
+    assert ours.endswith(f"({rule.reason})")
+    assert list((tmp_path / "work" / "out").iterdir()) == [], "a refused bake must leave nothing on disk"

@@ -303,7 +303,9 @@ def test_private_index_guard_keeps_the_token_off_pypi_and_plain_http(
 ) -> None:
     """The private-index upload action defaults to PyPI and sends the token wherever the URL
     points: the guard step before it (run here as baked) stops an unset or clear-text URL."""
-    publish = bake(publish="private-index").yaml(".github/workflows/release.yml")["jobs"]["publish"]
+    publish = bake(publish="private-index").yaml(".github/workflows/release.yml")["jobs"][
+        "publish-private-index"
+    ]
     (guard,) = [step for step in publish["steps"] if step.get("name") == "Check that the index is configured"]
     assert publish["steps"].index(guard) == 0
 

@@ -199,9 +199,14 @@ def test_the_gate_needs_every_other_ci_job(project: Project) -> None:
     gate = jobs["ci-passed"]
     # Runs after failures, but is cancelled with a cancelled (superseded) run.
     assert gate["if"] == "${{ !cancelled() }}"
+    # The results and the verdict are recorded after a failing verdict too.
+    verdict, record = gate["steps"]
+    assert record["if"] == "${{ !cancelled() }}"
+    assert record["env"] == {"NEEDS": "${{ toJSON(needs) }}", "VERDICT": "${{ steps.verdict.outcome }}"}
+    assert gate["outputs"] == {"results": "${{ steps.results.outputs.results }}"}
     # Codecov is not a merge gate: its job may fail or be skipped.
-    (step,) = gate["steps"]
-    assert step["with"]["allowed-failures"] == step["with"]["allowed-skips"] == "coverage"
+    assert verdict["uses"].startswith("re-actors/alls-green@")
+    assert verdict["with"]["allowed-failures"] == verdict["with"]["allowed-skips"] == "coverage"
     expected = {
         job_id
         for job_id, job in jobs.items()
@@ -211,12 +216,19 @@ def test_the_gate_needs_every_other_ci_job(project: Project) -> None:
     assert ("notify" in jobs) is (project.answers["notifications"] != "none")
 
 
+@pytest.mark.parametrize("channels", ["slack", "email", "slack+email"])
+def test_the_notification_reads_the_gate_instead_of_listing_the_jobs(bake: Bake, channels: str) -> None:
+    notify = bake(notifications=channels).yaml(".github/workflows/ci.yml")["jobs"]["notify"]
+    assert notify["needs"] == ["plan", "ci-passed"]
+    assert notify["with"]["results"] == "${{ needs.ci-passed.outputs.results }}"
+
+
 def test_release_jobs_hold_only_what_publishing_needs(project: Project) -> None:
     jobs = project.yaml(".github/workflows/release.yml")["jobs"]
     publishing = {job_id: job for job_id, job in jobs.items() if "environment" in job}
     expected = {
         "pypi": {"publish-testpypi": "testpypi", "publish": "pypi"},
-        "private-index": {"publish": "private-index"},
+        "private-index": {"publish-private-index": "private-index"},
         "none": {},
     }[project.answers["publish"]]
     assert {job_id: job["environment"]["name"] for job_id, job in publishing.items()} == expected
@@ -293,7 +305,12 @@ def test_the_gate_is_cancelled_with_its_run_never_skipped(project: Project) -> N
     which GitHub counts as a passing required check. So the condition stays exactly this."""
     gate = project.yaml(".github/workflows/ci.yml")["jobs"]["ci-passed"]
     assert gate["if"] == "${{ !cancelled() }}"
-    assert gate["steps"][-1]["uses"].startswith("re-actors/alls-green@")
+    # The verdict fails the job: nothing may mark it allowed to fail.
+    [verdict] = [
+        step for step in gate["steps"] if str(step.get("uses", "")).startswith("re-actors/alls-green@")
+    ]
+    assert "continue-on-error" not in verdict
+    assert "continue-on-error" not in gate
 
 
 def test_mail_never_reads_a_file_named_by_the_branch(bake: Bake) -> None:

@@ -1,30 +1,29 @@
 """The template's options, read from cookiecutter.json, and the combinations the tests bake.
 
-Nothing here repeats a default: every value comes from cookiecutter.json, so adding an option or
-a choice there widens the pairwise set without touching the tests.
+Nothing here repeats a default or a rule: values come from the option manifest (`_options` in
+cookiecutter.json, see support.manifest) and refusals are decided by the pre-gen hook's own
+check, so adding an option or a choice there widens the pairwise set without touching the tests.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 from allpairspy import AllPairs
 
-TEMPLATE = Path(__file__).resolve().parents[2]
+from support import manifest
+
+TEMPLATE = manifest.TEMPLATE
 COOKIECUTTER_JSON: dict[str, Any] = json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))
+OPTIONS = manifest.load()
 
 # Questions a user answers (private `_`/`__` keys are derived or cookiecutter's own).
 QUESTIONS = {k: v for k, v in COOKIECUTTER_JSON.items() if not k.startswith("_")}
 
-# Options with a closed set of values: lists (first item is the default) and yes/no flags.
-CHOICES: dict[str, list[Any]] = {
-    key: list(value) if isinstance(value, list) else [value, not value]
-    for key, value in QUESTIONS.items()
-    if isinstance(value, list | bool)
-}
+# Options with a closed set of values: choices (the first is the default) and yes/no flags.
+CHOICES: dict[str, list[Any]] = {name: option.values for name, option in OPTIONS.items() if option.values}
 DEFAULTS: dict[str, Any] = {key: values[0] for key, values in CHOICES.items()}
 
 # Python ranges worth covering: the default span, a single version, and an inner span.
@@ -35,9 +34,18 @@ PYTHON_RANGES = [
 ]
 
 
+def refusal(answers: Mapping[str, Any]) -> manifest.Refusal | None:
+    """The manifest's refused combination these answers make, if any (the hook says it the same)."""
+    for rule in manifest.refusals(OPTIONS):
+        if answers.get(rule.option) in rule.when and any(
+            answers.get(other) in values for other, values in rule.with_.items()
+        ):
+            return rule
+    return None
+
+
 def is_valid(answers: Mapping[str, Any]) -> bool:
-    """Mirror of the one contradiction the pre-gen hook refuses (tested there)."""
-    return not (answers.get("license") == "Proprietary" and answers.get("publish") == "pypi")
+    return refusal(answers) is None
 
 
 ALL_ON: dict[str, Any] = {

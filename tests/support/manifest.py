@@ -1,0 +1,243 @@
+"""The option manifest: `_options` in cookiecutter.json, the one place that says what a question is.
+
+Each entry holds a question's prompt, its default or its choices (with their labels), the files
+and workflow jobs each answer brings, the `[tool.pipeline]` key it writes, the combinations it
+refuses with a reason each, and its row of the README's options table. The hooks read `_options`
+from the context they are rendered with (cookiecutter and cruft both load every `_` key of
+cookiecutter.json afresh, so a replay under `cruft update` follows the template it updates to).
+
+Two things cannot read it at run time and are generated from it instead: the keys cookiecutter
+itself prompts from (each question's default or choice list, and `__prompts__`) and the README's
+options table. After editing `_options`, run
+
+    uv run python tests/support/manifest.py --write
+
+and the render tier fails while either copy differs from what this module generates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TEMPLATE = Path(__file__).resolve().parents[2]
+COOKIECUTTER_JSON = TEMPLATE / "cookiecutter.json"
+README = TEMPLATE / "README.md"
+TABLE_START = (
+    "<!-- options table: generated from _options in cookiecutter.json by tests/support/manifest.py -->"
+)
+TABLE_END = "<!-- end of options table -->"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """What an option brings when its answer is one of `when`: files and workflow jobs."""
+
+    when: tuple[Any, ...]
+    files: tuple[str, ...]
+    jobs: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """`option` answered with one of `when` cannot go with any of the answers in `with_`."""
+
+    option: str
+    when: tuple[Any, ...]
+    with_: Mapping[str, tuple[Any, ...]]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    prompt: str
+    raw: Mapping[str, Any]
+
+    @property
+    def kind(self) -> str:
+        if "choices" in self.raw:
+            return "choice"
+        return "flag" if isinstance(self.raw["default"], bool) else "text"
+
+    @property
+    def values(self) -> list[Any]:
+        """Every accepted answer of a choice or a flag, the default first; [] for free text."""
+        if self.kind == "choice":
+            return list(self.raw["choices"])
+        if self.kind == "flag":
+            return [self.raw["default"], not self.raw["default"]]
+        return []
+
+    @property
+    def default(self) -> Any:
+        return self.values[0] if self.values else self.raw["default"]
+
+    @property
+    def adds(self) -> list[Bundle]:
+        return [
+            Bundle(
+                when=tuple(bundle["when"]),
+                files=tuple(bundle.get("files", ())),
+                jobs={workflow: tuple(jobs) for workflow, jobs in bundle.get("jobs", {}).items()},
+            )
+            for bundle in self.raw.get("adds", ())
+        ]
+
+    @property
+    def refuses(self) -> list[Refusal]:
+        return [
+            Refusal(
+                option=self.name,
+                when=tuple(rule["when"]),
+                with_={other: tuple(values) for other, values in rule["with"].items()},
+                reason=rule["reason"],
+            )
+            for rule in self.raw.get("refuses", ())
+        ]
+
+    @property
+    def pipeline(self) -> str | None:
+        return self.raw.get("pipeline")
+
+    def files_for(self, answer: Any, package_name: str = "{package_name}") -> set[str]:
+        return {
+            path.format(package_name=package_name)
+            for bundle in self.adds
+            if answer in bundle.when
+            for path in bundle.files
+        }
+
+    def jobs_for(self, answer: Any) -> set[tuple[str, str]]:
+        return {
+            (workflow, job)
+            for bundle in self.adds
+            if answer in bundle.when
+            for workflow, jobs in bundle.jobs.items()
+            for job in jobs
+        }
+
+
+def load(path: Path = COOKIECUTTER_JSON) -> dict[str, Option]:
+    data = json.loads(path.read_text("utf-8"))
+    return {name: Option(name, entry["prompt"], entry) for name, entry in data["_options"].items()}
+
+
+def refusals(options: Mapping[str, Option]) -> list[Refusal]:
+    return [refusal for option in options.values() for refusal in option.refuses]
+
+
+def native_keys(options: Mapping[str, Option]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What cookiecutter prompts from: each question's default or choice list, and `__prompts__`."""
+    questions: dict[str, Any] = {}
+    prompts: dict[str, Any] = {}
+    for name, option in options.items():
+        if option.kind == "choice":
+            questions[name] = option.values
+            prompts[name] = {"__prompt__": option.prompt, **option.raw["choices"]}
+        else:
+            questions[name] = option.raw["default"]
+            prompts[name] = option.prompt
+    return questions, prompts
+
+
+def cookiecutter_json(text: str) -> str:
+    """cookiecutter.json with its generated keys rewritten from `_options`, everything else kept."""
+    data = json.loads(text)
+    options = {name: Option(name, entry["prompt"], entry) for name, entry in data["_options"].items()}
+    questions, prompts = native_keys(options)
+    derived = {key: value for key, value in data.items() if key.startswith("__") and key != "__prompts__"}
+    private = {key: value for key, value in data.items() if key.startswith("_") and not key.startswith("__")}
+    generated = {**questions, **derived, "__prompts__": prompts, **private}
+    return json.dumps(generated, indent=2, ensure_ascii=False) + "\n"
+
+
+def _code(text: str) -> str:
+    return f"`{text}`"
+
+
+def _answer(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def table_row(option: Option, options: Mapping[str, Option]) -> str:
+    readme = option.raw["readme"]
+    if option.kind == "text":
+        values = readme["values"]
+        if "{{" not in str(option.default):
+            values += f"; default {_code(option.default)}"
+    else:
+        values = ", ".join(_answer(value) for value in option.values)
+    changes = [readme["changes"]]
+    for bundle in option.adds:
+        answers = " or ".join(_answer(value) for value in bundle.when)
+        brought = [_code(path.replace("{package_name}", "<package>")) for path in bundle.files]
+        brought += [
+            f"job {_code(job)} of {_code(Path(workflow).name)}"
+            for workflow, jobs in bundle.jobs.items()
+            for job in jobs
+        ]
+        changes.append(f"{answers} adds {', '.join(brought)}")
+    if option.pipeline:
+        changes.append(f"{_code('[tool.pipeline] ' + option.pipeline)} says it to CI")
+    for refusal in option.refuses:
+        others = " or ".join(
+            f"{other}={_answer(value)}" for other, values in refusal.with_.items() for value in values
+        )
+        answers = " or ".join(_answer(value) for value in refusal.when)
+        changes.append(f"{answers} is refused with {others}: {refusal.reason}")
+    cells = [_code(option.name), values, "; ".join(changes)]
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
+def options_table(options: Mapping[str, Option]) -> str:
+    rows = [table_row(option, options) for option in options.values()]
+    return "\n".join(["| question | values (default first) | what it changes |", "|---|---|---|", *rows])
+
+
+def readme(text: str, options: Mapping[str, Option]) -> str:
+    """README.md with the text between the table markers replaced by the generated table."""
+    before, start, rest = text.partition(TABLE_START)
+    _, end, after = rest.partition(TABLE_END)
+    if not start or not end:
+        raise ValueError(f"README.md lacks the markers {TABLE_START!r} ... {TABLE_END!r}")
+    return f"{before}{TABLE_START}\n{options_table(options)}\n{TABLE_END}{after}"
+
+
+def stale(cookiecutter_path: Path = COOKIECUTTER_JSON, readme_path: Path = README) -> list[Path]:
+    """The generated files that differ from what `_options` says."""
+    options = load(cookiecutter_path)
+    current = {
+        cookiecutter_path: cookiecutter_json(cookiecutter_path.read_text("utf-8")),
+        readme_path: readme(readme_path.read_text("utf-8"), options),
+    }
+    return [path for path, text in current.items() if path.read_text("utf-8") != text]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="rewrite the generated parts in place")
+    args = parser.parse_args(argv)
+    try:
+        outdated = stale()
+        if args.write:
+            options = load()
+            COOKIECUTTER_JSON.write_text(cookiecutter_json(COOKIECUTTER_JSON.read_text("utf-8")), "utf-8")
+            README.write_text(readme(README.read_text("utf-8"), options), "utf-8")
+    except (OSError, ValueError, KeyError) as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    for path in outdated:
+        print(f"{'rewrote' if args.write else 'stale'}: {path.relative_to(TEMPLATE)}")
+    return 0 if args.write or not outdated else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

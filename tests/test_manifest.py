@@ -1,0 +1,151 @@
+"""The option manifest (`_options` in cookiecutter.json) is the one place an option is described.
+
+Each test holds one copy of an option fact to it: the keys cookiecutter prompts from and the
+README table (generated), the files and jobs a bake has (orthogonality), `[tool.pipeline]`
+(its keys), and the size of the default bake (which an option that is off must not change).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import Bake, Project
+from support import manifest
+from support.options import COOKIECUTTER_JSON, OPTIONS, TEMPLATE, refusal
+
+pytestmark = pytest.mark.render
+
+SIZE_GUARD = TEMPLATE / "tests" / "data" / "default-bake.txt"
+WORKFLOWS = TEMPLATE / "{{cookiecutter.__project_dir}}" / ".github" / "workflows"
+
+
+def test_generated_keys_and_readme_table_follow_the_manifest() -> None:
+    stale = [str(path.relative_to(TEMPLATE)) for path in manifest.stale()]
+    assert stale == [], f"{stale} differ from _options; run: uv run python tests/support/manifest.py --write"
+
+
+def test_the_generator_notices_a_hand_edit(tmp_path: Path) -> None:
+    """A choice added to cookiecutter.json by hand, not in `_options`, is stale; --write repairs it."""
+    edited = json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))
+    edited["cli"].append("click")
+    cookiecutter_json = tmp_path / "cookiecutter.json"
+    cookiecutter_json.write_text(json.dumps(edited, indent=2) + "\n", "utf-8")
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        (TEMPLATE / "README.md").read_text("utf-8").replace("| argparse, typer, none |", "| x |")
+    )
+    assert manifest.stale(cookiecutter_json, readme) == [cookiecutter_json, readme]
+    options = manifest.load(cookiecutter_json)
+    cookiecutter_json.write_text(manifest.cookiecutter_json(cookiecutter_json.read_text("utf-8")), "utf-8")
+    readme.write_text(manifest.readme(readme.read_text("utf-8"), options), "utf-8")
+    assert manifest.stale(cookiecutter_json, readme) == []
+    assert json.loads(cookiecutter_json.read_text("utf-8"))["cli"] == ["argparse", "typer", "none"]
+
+
+def test_every_question_is_in_the_manifest_and_nothing_else() -> None:
+    questions = [key for key in COOKIECUTTER_JSON if not key.startswith("_")]
+    assert list(OPTIONS) == questions
+    for option in OPTIONS.values():
+        assert set(option.raw) <= {"prompt", "default", "choices", "adds", "refuses", "pipeline", "readme"}
+        assert option.raw["readme"]["changes"]
+        if option.kind == "text":
+            assert option.raw["readme"]["values"]
+
+
+def test_workflows_hold_no_jinja_and_are_copied_as_they_are() -> None:
+    """Dependabot reads the pins of every workflow in the template, so each must be plain YAML."""
+    copied = set(COOKIECUTTER_JSON["_copy_without_render"])
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        text = path.read_text("utf-8")
+        assert "{%" not in text, path.name
+        assert "{#" not in text, path.name
+        assert f".github/workflows/{path.name}" in copied, path.name
+        assert yaml.safe_load(text)["jobs"], path.name
+
+
+def _shape(project: Project) -> tuple[set[str], set[tuple[str, str]]]:
+    files = set(project.files())
+    jobs = {
+        (relative, job)
+        for relative in files
+        if relative.startswith(".github/workflows/")
+        for job in project.yaml(relative)["jobs"]
+    }
+    return files, jobs
+
+
+def _valid_base(name: str, value: Any) -> dict[str, Any]:
+    """Overrides of the defaults that let `name=value` bake: the manifest may refuse it beside them."""
+    defaults = {other: option.default for other, option in OPTIONS.items() if option.values}
+    base: dict[str, Any] = {}
+    while (rule := refusal({**defaults, **base, name: value})) is not None:
+        if rule.option != name:
+            base[rule.option] = next(v for v in OPTIONS[rule.option].values if v not in rule.when)
+            continue
+        current = {**defaults, **base}
+        other = next(o for o, refused in rule.with_.items() if current.get(o) in refused)
+        base[other] = next(v for v in OPTIONS[other].values if v not in rule.with_[other])
+    return base
+
+
+ORTHOGONAL = [
+    pytest.param(name, value, id=f"{name}={value}")
+    for name, option in OPTIONS.items()
+    for value in option.values[1:]
+]
+
+
+@pytest.mark.parametrize(("name", "value"), ORTHOGONAL)
+def test_an_answer_changes_exactly_the_files_and_jobs_the_manifest_says(
+    bake: Bake, name: str, value: Any
+) -> None:
+    """files(base + answer) - files(base) is what that answer brings and the default does not."""
+    base = _valid_base(name, value)
+    before, after = bake(**base), bake(**base, **{name: value})
+    option, default = OPTIONS[name], OPTIONS[name].default
+    package = str(before.answers["package_name"])
+    (files_before, jobs_before), (files_after, jobs_after) = _shape(before), _shape(after)
+    brought, dropped = option.files_for(value, package), option.files_for(default, package)
+    assert files_after - files_before == brought - dropped
+    assert files_before - files_after == dropped - brought
+    workflows_after = {relative for relative in files_after if relative.startswith(".github/workflows/")}
+    assert {job for job in jobs_after - jobs_before if job[0] in files_before} == (
+        option.jobs_for(value) - option.jobs_for(default)
+    )
+    assert {job for job in jobs_before - jobs_after if job[0] in workflows_after} == (
+        option.jobs_for(default) - option.jobs_for(value)
+    )
+
+
+def test_tool_pipeline_holds_the_keys_the_manifest_names(bake: Bake) -> None:
+    expected = {option.pipeline for option in OPTIONS.values() if option.pipeline}
+    assert set(bake().toml()["tool"]["pipeline"]) == expected
+
+
+def size_of(project: Project) -> list[str]:
+    rows = [f"{len(project.text(relative).splitlines()):5d} {relative}" for relative in project.files()]
+    total = sum(int(row.split()[0]) for row in rows)
+    return [*rows, f"{total:5d} lines in {len(rows)} files"]
+
+
+def test_the_default_bake_keeps_its_size(bake: Bake) -> None:
+    """The guard: a new option that is off must leave the default library bake as it is.
+
+    When a change to the default bake is meant, rewrite the held figures with
+    `PIPELINE_WRITE_SIZE_GUARD=1 uv run pytest tests/test_manifest.py -k size` and let the
+    review see the difference.
+    """
+    now = size_of(bake())
+    if os.environ.get("PIPELINE_WRITE_SIZE_GUARD") == "1":
+        SIZE_GUARD.write_text("\n".join(now) + "\n", "utf-8")
+    held = SIZE_GUARD.read_text("utf-8").splitlines()
+    assert now == held, (
+        "the default bake's files or line counts changed; if that is intended, rewrite "
+        "tests/data/default-bake.txt with: PIPELINE_WRITE_SIZE_GUARD=1 uv run pytest "
+        "tests/test_manifest.py -k size"
+    )
