@@ -32,12 +32,18 @@ ubuntu/linux label).
 Seed 000's design is a documented constant (SEED_000_PULL_REQUEST). Target: our pull request
 cost at most a quarter of seed 000's, while a push to main runs the full test matrix.
 
+The README's CI cost figures are this model's, generated between `<!-- ci-cost:start NAME -->`
+and `<!-- ci-cost:end -->`: `--readme README.md --write` rewrites them from a fresh default bake,
+`--check` exits 1 when they differ (tests/test_benchmarks.py runs the same comparison).
+
 Usage: uv run python benchmarks/ci_cost.py [--option key=value ...] [--project PATH] [--minutes 1]
+       uv run python benchmarks/ci_cost.py --readme README.md (--check | --write)
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import fnmatch
 import itertools
 import json
@@ -46,6 +52,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -85,6 +92,7 @@ SEED_000_PULL_REQUEST: dict[str, str] = {
     "test-install (pip)": "Linux",
     "test-install (uv)": "Linux",
 }
+SEED_000_LABEL = "seed design: 3 OS x 3 Python on every pull request"
 
 
 @dataclass(frozen=True)
@@ -101,10 +109,10 @@ EVENTS = {
         "pull_request", "pull request", "pull_request", "refs/pull/1/merge", "pull_request"
     ),
     "push": Event("push", "push to main", "push", "refs/heads/main", "push"),
-    "tag": Event("tag", "tag v*", "push", "refs/tags/v1.2.3", "push"),
     "merge_group": Event(
         "merge_group", "merge queue", "merge_group", "refs/heads/gh-readonly-queue/main/pr-1", "merge_group"
     ),
+    "tag": Event("tag", "tag v*", "push", "refs/tags/v1.2.3", "push"),
 }
 DEFAULT_EVENTS = ["pull_request", "push", "tag"]
 BASE_BRANCH = "main"
@@ -448,6 +456,8 @@ class Job:
     path: str
     os: str
     label: str
+    # Every matrix value on the way to this job, the callers' too: how a test leg is recognised.
+    matrix: tuple[str, ...] = ()
 
 
 @dataclass
@@ -541,12 +551,17 @@ class Model:
             "event": {"repository": {"private": private}, "pull_request": pull_request},
         }
 
-    def load(self, relative: str) -> dict[Any, Any]:
-        document: dict[Any, Any] = yaml.safe_load((self.project / relative).read_text(encoding="utf-8"))
+    def load(self, relative: str, caller: str) -> dict[Any, Any]:
+        path = self.project / relative
+        if not path.is_file():
+            sys.exit(f"{caller} calls {relative}, which the bake does not contain")
+        document: dict[Any, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
         return document
 
-    def workflow(self, relative: str, inputs: dict[str, Any], prefix: str) -> Outcome:
-        document = self.load(relative)
+    def workflow(
+        self, relative: str, inputs: dict[str, Any], prefix: str, matrix: tuple[str, ...] = ()
+    ) -> Outcome:
+        document = self.load(relative, prefix.rstrip("/") or "the event")
         declared = (on_block(document).get("workflow_call") or {}).get("inputs") or {}
         values = {name: spec.get("default") for name, spec in declared.items()} | inputs
         jobs: dict[str, dict[str, Any]] = document.get("jobs", {})
@@ -559,8 +574,12 @@ class Model:
             job = jobs[job_id]
             needs = job.get("needs", [])
             needs = [needs] if isinstance(needs, str) else list(needs)
-            needed = {n: settle(n) for n in needs}
             where = f"{prefix}{job_id}"
+            if missing := [n for n in needs if n not in jobs]:
+                sys.exit(
+                    f"{relative}: job {job_id} needs {', '.join(missing)}, which the workflow does not define"
+                )
+            needed = {n: settle(n) for n in needs}
             condition = job.get("if")
             any_skipped = any(r["result"] != "success" for r in needed.values())
             status = {"always": True, "cancelled": False, "failure": False, "success": not any_skipped}
@@ -593,23 +612,89 @@ class Model:
                 combos = [{}]
             for combo in combos:
                 here = context | {"matrix": combo}
-                tag = f"{where}({', '.join(map(to_string, combo.values()))})" if combo else where
+                combo_values = tuple(map(to_string, combo.values()))
+                tag = f"{where}({', '.join(combo_values)})" if combo else where
                 uses = job.get("uses")
                 if uses and str(uses).startswith("./"):
                     called_inputs = interpolate(job.get("with", {}), here, status)
-                    outcome.extend(self.workflow(str(uses)[2:], called_inputs, f"{tag}/"))
+                    outcome.extend(
+                        self.workflow(str(uses)[2:], called_inputs, f"{tag}/", matrix + combo_values)
+                    )
                 elif uses:
                     outcome.notes.append(f"{tag}: remote reusable workflow {uses}; counted as one Linux job")
-                    outcome.ran.append(Job(tag, "Linux", str(uses)))
+                    outcome.ran.append(Job(tag, "Linux", str(uses), matrix + combo_values))
                 else:
                     labels = interpolate(job.get("runs-on"), here, status)
                     os_name = runner_os(labels, outcome.notes, tag)
-                    outcome.ran.append(Job(tag, os_name, to_string(labels)))
+                    outcome.ran.append(Job(tag, os_name, to_string(labels), matrix + combo_values))
             return results[job_id]
 
         for job_id in jobs:
             settle(job_id)
         return outcome
+
+
+# --- Measuring.
+
+
+@dataclass
+class EventCost:
+    """One event: the workflows it triggers and every job they run."""
+
+    event: Event
+    plan: dict[str, str]
+    plan_used: bool
+    always: list[Trigger]
+    ran: Outcome
+    # Workflows with a `paths` filter, costed apart: they run only when those files change.
+    filtered: list[tuple[Trigger, Outcome]]
+
+    def test_legs(self) -> set[tuple[str, str]]:
+        """(OS, Python) of each job that ran under a matrix holding one of the plan's OS and Pythons."""
+        systems = json.loads(self.plan.get("os", "[]"))
+        pythons = json.loads(self.plan.get("python", "[]"))
+        return {
+            (system, python)
+            for job in self.ran.ran
+            for system in systems
+            if system in job.matrix
+            for python in pythons
+            if python in job.matrix
+        }
+
+
+def measure(project: Path, events: list[Event], private: bool) -> list[EventCost]:
+    workflows = {
+        p.name: yaml.safe_load(p.read_text(encoding="utf-8"))
+        for p in sorted((project / ".github/workflows").glob("*.y*ml"))
+    }
+    measured = []
+    for event in events:
+        model = Model(project, event, private)
+        fired = [t for name, wf in workflows.items() if (t := trigger(name, wf, event))]
+
+        def run(t: Trigger, model: Model = model) -> Outcome:
+            return model.workflow(f".github/workflows/{t.workflow}", {}, f"{Path(t.workflow).stem}/")
+
+        always = [t for t in fired if t.paths is None]
+        ran = Outcome()
+        for t in always:
+            ran.extend(run(t))
+        filtered = [(t, run(t)) for t in fired if t.paths is not None]
+        measured.append(EventCost(event, model.plan, model.plan_used, always, ran, filtered))
+    return measured
+
+
+def full_matrix(pyproject: dict[str, Any]) -> set[tuple[str, str]]:
+    """Every listed OS with every supported Python, read from pyproject.toml without ci_plan.py."""
+    prefix = "Programming Language :: Python :: "
+    pythons = [
+        c.removeprefix(prefix)
+        for c in pyproject["project"].get("classifiers", [])
+        if re.fullmatch(re.escape(prefix) + r"3\.\d+", c)
+    ]
+    systems = pyproject.get("tool", {}).get("pipeline", {}).get("test-os", ["ubuntu-latest"])
+    return {(system, python) for system in systems for python in pythons}
 
 
 # --- Reporting.
@@ -620,18 +705,39 @@ class Row:
     label: str
     counts: Counter[str]
 
+    @classmethod
+    def of(cls, label: str, outcome: Outcome) -> Row:
+        return cls(label, Counter(job.os for job in outcome.ran))
+
     def jobs(self) -> int:
         return sum(self.counts.values())
 
     def weighted(self, minutes: float) -> float:
         return minutes * sum(WEIGHTS[os_name] * n for os_name, n in self.counts.items())
 
-    def markdown(self, minutes: float) -> str:
-        c = self.counts
-        return (
-            f"| {self.label} | {self.jobs()} | {c['Linux']} | {c['Windows']} | {c['macOS']} "
-            f"| {self.weighted(minutes):g} |"
-        )
+    def cells(self, minutes: float) -> list[float]:
+        return [self.jobs(), *(self.counts[os_name] for os_name in WEIGHTS), self.weighted(minutes)]
+
+
+def seed_row() -> Row:
+    return Row(SEED_000_LABEL, Counter(SEED_000_PULL_REQUEST.values()))
+
+
+def table(rows: list[tuple[str, list[Row]]], minutes: float) -> list[str]:
+    """A Markdown table; a line made of several rows shows each figure as its range, `3-4`."""
+
+    def span(values: list[float]) -> str:
+        low, high = min(values), max(values)
+        return f"{low:g}" if low == high else f"{low:g}-{high:g}"
+
+    lines = [
+        f"| event | jobs | {' | '.join(WEIGHTS)} | weighted minutes |",
+        "|---|" + "---:|" * (len(WEIGHTS) + 2),
+    ]
+    for label, group in rows:
+        columns = zip(*(row.cells(minutes) for row in group), strict=True)
+        lines.append(f"| {label} | {' | '.join(span(list(column)) for column in columns)} |")
+    return lines
 
 
 def parse_options(pairs: list[str], parser: argparse.ArgumentParser) -> dict[str, Any]:
@@ -658,6 +764,203 @@ def bullet_jobs(outcome: Outcome, every: bool) -> Iterator[str]:
         yield f"  - note: {note}"
 
 
+def report(project: Path, described: str, events: list[Event], args: argparse.Namespace) -> None:
+    measured = measure(project, events, args.private)
+    expected = full_matrix(tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8")))
+    print(f"# CI cost of {described}")
+    print()
+    print(
+        f"model: every job {args.minutes:g} min; weights {WEIGHTS}; repository "
+        f"{'private' if args.private else 'public'}; every job that runs succeeds"
+    )
+    print()
+    print("## Triggers")
+    print()
+    print("| event | workflows that always run | only when their paths change |")
+    print("|---|---|---|")
+    for cost in measured:
+        print(
+            f"| {cost.event.label} | {', '.join(t.workflow for t in cost.always) or '-'} | "
+            + (", ".join(f"{t.workflow} ({', '.join(t.paths or [])})" for t, _ in cost.filtered) or "-")
+            + " |"
+        )
+    print()
+    print(
+        "## Test matrix from the baked ci_plan.py, skipped jobs, assumptions"
+        + (", every job" if args.jobs else "")
+    )
+    print()
+    rows: list[Row] = []
+    for cost in measured:
+        label = cost.event.label
+        print(
+            f"- {label}: ci_plan.py --event {cost.event.plan_event} -> "
+            f"python={cost.plan.get('python')} os={cost.plan.get('os')}"
+            + ("" if cost.plan_used else " (unused: no job that runs for this event runs ci_plan.py)")
+        )
+        rows.append(Row.of(label, cost.ran))
+        if lines := list(bullet_jobs(cost.ran, args.jobs)):
+            print("\n".join([f"  {label}, {', '.join(t.workflow for t in cost.always)}:", *lines]))
+        for t, extra in cost.filtered:
+            rows.append(Row.of(f"{label}: + {t.workflow}, only if its paths change", extra))
+            if lines := list(bullet_jobs(extra, args.jobs)):
+                print("\n".join([f"  {label}, {t.workflow} when {', '.join(t.paths or [])} change:", *lines]))
+    seed = seed_row()
+    rows.append(seed)
+    print()
+    print(f"## Weighted runner minutes ({args.minutes:g} min per job; Linux x1, Windows x2, macOS x10)")
+    print()
+    print("\n".join(table([(row.label, [row]) for row in rows], args.minutes)))
+    print()
+    seed_cost = seed.weighted(args.minutes)
+    by_key = {cost.event.key: cost for cost in measured}
+    if pull_request := by_key.get("pull_request"):
+        ours = Row.of("", pull_request.ran).weighted(args.minutes)
+        ratio = ours / seed_cost
+        verdict = "MET" if ratio <= TARGET_RATIO else "NOT MET"
+        print(
+            f"pull request vs seed 000: {ours:g} / {seed_cost:g} = {ratio:.3f} "
+            f"(target <= {TARGET_RATIO:g}): {verdict}"
+        )
+        for t, extra in pull_request.filtered:
+            both = ours + Row.of("", extra).weighted(args.minutes)
+            print(
+                f"  with {t.workflow} too (a pull request touching {', '.join(t.paths or [])}): "
+                f"{both:g} / {seed_cost:g} = {both / seed_cost:.3f}"
+            )
+        print(f"  budget for the target: {TARGET_RATIO * seed_cost:g} weighted minutes")
+    if push := by_key.get("push"):
+        legs = push.test_legs()
+        state = "yes" if legs >= expected else "NO"
+        print(
+            f"push to main runs the full test matrix: {state} ({len(legs & expected)} of the {len(expected)} "
+            "OS x Python legs from pyproject.toml's Python classifiers and [tool.pipeline] test-os)"
+        )
+
+
+# --- The README's figures, generated between `<!-- ci-cost:start NAME -->` and `<!-- ci-cost:end -->`.
+
+# The README documents one model: a fresh bake with DEFAULT_OPTIONS, a public repository, one
+# minute per job, every event ci_cost.py knows.
+README_EVENTS = list(EVENTS.values())
+README_MINUTES = 1.0
+README_WIDTH = 92
+REGION = re.compile(r"<!-- ci-cost:start (?P<name>[\w-]+) -->(?P<body>.*?)<!-- ci-cost:end -->", re.DOTALL)
+ANY_MARKER = re.compile(r"<!-- ci-cost:")
+
+
+def listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+def stale(readme: Path | str) -> str:
+    return (
+        f"README CI cost table is stale; run: uv run python benchmarks/ci_cost.py --readme {readme} --write"
+    )
+
+
+def readme_regions(measured: list[EventCost], expected: set[tuple[str, str]]) -> dict[str, str]:
+    """Each generated region's text: the block one with its blank lines, the inline ones bare."""
+    minutes = README_MINUTES
+    by_key = {cost.event.key: cost for cost in measured}
+    if "pull_request" not in by_key or "push" not in by_key:
+        sys.exit("the README's figures need the pull_request and push events")
+    seed = seed_row()
+    ours = Row.of("", by_key["pull_request"].ran).weighted(minutes)
+    ratio = ours / seed.weighted(minutes)
+    verdict = "met" if ratio <= TARGET_RATIO else "not met"
+    seed_cost = seed.weighted(minutes)
+
+    rows: list[tuple[str, list[Row]]] = []
+    for cost in measured:
+        if cost.always:
+            workflows = ", ".join(f"`{t.workflow}`" for t in cost.always)
+            rows.append((f"{cost.event.label} ({workflows})", [Row.of("", cost.ran)]))
+    # A path-filtered workflow is one line over every event that can trigger it.
+    filtered: dict[str, tuple[list[str], list[Row]]] = {}
+    for cost in measured:
+        for t, extra in cost.filtered:
+            paths, group = filtered.setdefault(t.workflow, ([], []))
+            paths += [p for p in t.paths or [] if p not in paths]
+            group.append(Row.of("", extra))
+    for workflow, (paths, group) in filtered.items():
+        rows.append((f"`{workflow}`, only when {listed([f'`{p}`' for p in paths])} change", group))
+    rows.append((seed.label, [seed]))
+
+    answers = ", ".join(f"`{key}={value}`" for key, value in DEFAULT_OPTIONS.items())
+    weights = ", ".join(f"{os_name} {weight}" for os_name, weight in WEIGHTS.items())
+    legs = by_key["push"].test_legs() & expected
+    matrix = (
+        f"still runs all {len(expected)} OS x Python test legs"
+        if len(legs) == len(expected)
+        else f"runs only {len(legs)} of the {len(expected)} OS x Python test legs"
+    )
+    intro = (
+        f"Weighted runner minutes per event for a fresh bake with {answers} (every other answer at "
+        f"its default), counting {minutes:g} minute per job ({weights}) in a public repository where "
+        "every job succeeds:"
+    )
+    summary = (
+        f"A pull request costs {ours:g} / {seed_cost:g} = {ratio:.2f} of the seed design (target: at "
+        f"most {TARGET_RATIO:g}, {verdict}) while a push to `main` {matrix}."
+    )
+    wrap = textwrap.TextWrapper(README_WIDTH, break_long_words=False, break_on_hyphens=False).fill
+    block = [wrap(intro), "", *table(rows, minutes), "", wrap(summary)]
+    return {
+        "table": "\n\n" + "\n".join(block) + "\n\n",
+        "pr-summary": f"{ours:g} weighted runner minutes per PR against {seed_cost:g} for the seed design",
+        "target": f"PR at most {TARGET_RATIO:g} x the seed design: {verdict}",
+    }
+
+
+def refresh(text: str, regions: dict[str, str]) -> str:
+    """The text with each region's body replaced; ValueError names markers missing, doubled or unknown."""
+    found = [match.group("name") for match in REGION.finditer(text)]
+    problems = [f"no region named {name!r}" for name in sorted(set(found) - set(regions))]
+    problems += [
+        f"region {name!r} appears {found.count(name)} times, not once"
+        for name in regions
+        if found.count(name) != 1
+    ]
+    if len(ANY_MARKER.findall(text)) != 2 * len(found):
+        problems.append("a ci-cost marker without its pair")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return REGION.sub(
+        lambda m: (
+            text[m.start() : m.start("body")] + regions[m.group("name")] + text[m.end("body") : m.end()]
+        ),
+        text,
+    )
+
+
+def readme_figures(project: Path) -> dict[str, str]:
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    return readme_regions(measure(project, README_EVENTS, private=False), full_matrix(pyproject))
+
+
+def update_readme(readme: Path, project: Path, write: bool) -> int:
+    text = readme.read_text(encoding="utf-8")
+    try:
+        refreshed = refresh(text, readme_figures(project))
+    except ValueError as problem:
+        sys.exit(f"{readme}: {problem}")
+    if refreshed == text:
+        print(f"{readme}: the CI cost figures are current")
+        return 0
+    if write:
+        readme.write_text(refreshed, encoding="utf-8")
+        print(f"{readme}: the CI cost figures are rewritten")
+        return 0
+    sys.stdout.writelines(
+        difflib.unified_diff(
+            text.splitlines(keepends=True), refreshed.splitlines(keepends=True), str(readme), "generated"
+        )
+    )
+    print(stale(readme), file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0] if __doc__ else None,
@@ -673,7 +976,9 @@ def main(argv: list[str] | None = None) -> int:
         "unless given (repeatable)",
     )
     parser.add_argument("--project", type=Path, help="read this baked project instead of baking one")
-    parser.add_argument("--minutes", type=float, default=1.0, help="minutes every job takes (default 1)")
+    parser.add_argument(
+        "--minutes", type=float, default=README_MINUTES, help="minutes every job takes (default 1)"
+    )
     parser.add_argument(
         "--event",
         action="append",
@@ -682,7 +987,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--private", action="store_true", help="model a private repository")
     parser.add_argument("--jobs", action="store_true", help="also list every job per event")
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        help="the Markdown file whose ci-cost regions hold the figures (with --check or --write); "
+        "--project, if given, must be a bake with the default answers",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--check", action="store_true", help="exit 1 with a diff when the README's figures differ"
+    )
+    mode.add_argument("--write", action="store_true", help="rewrite the README's figures")
     args = parser.parse_args(argv)
+    if (args.check or args.write) and not args.readme:
+        parser.error("--check and --write need --readme")
+    if args.readme:
+        if not (args.check or args.write):
+            parser.error("--readme needs --check or --write")
+        if args.option or args.event or args.private or args.jobs or args.minutes != README_MINUTES:
+            parser.error(
+                "--readme documents the default model: "
+                "leave out --option, --event, --private, --jobs and --minutes"
+            )
     events = [EVENTS[key] for key in (args.event or DEFAULT_EVENTS)]
 
     with tempfile.TemporaryDirectory(prefix="ci-cost-") as tmp:
@@ -691,125 +1017,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             options = parse_options(args.option, parser)
             project, described = bake(Path(tmp), options), f"a fresh bake with {options}"
+        if args.readme:
+            return update_readme(args.readme, project, args.write)
         report(project, described, events, args)
     return 0
-
-
-def report(project: Path, described: str, events: list[Event], args: argparse.Namespace) -> None:
-    workflows = {
-        p.name: yaml.safe_load(p.read_text(encoding="utf-8"))
-        for p in sorted((project / ".github/workflows").glob("*.y*ml"))
-    }
-    pipeline = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    print(f"# CI cost of {described}")
-    print()
-    print(
-        f"model: every job {args.minutes:g} min; weights {WEIGHTS}; repository "
-        f"{'private' if args.private else 'public'}; every job that runs succeeds"
-    )
-
-    rows: list[Row] = []
-    details: list[str] = []
-    triggers_md = ["| event | workflows that always run | only when their paths change |", "|---|---|---|"]
-    pr_cost: dict[str, float] = {}
-    full_matrix_on_push: tuple[int, int] | None = None
-    for event in events:
-        model = Model(project, event, args.private)
-        fired = [t for name, wf in workflows.items() if (t := trigger(name, wf, event))]
-        always = [t for t in fired if t.paths is None]
-        filtered = [t for t in fired if t.paths is not None]
-        triggers_md.append(
-            f"| {event.label} | {', '.join(t.workflow for t in always) or '-'} | "
-            + (", ".join(f"{t.workflow} ({', '.join(t.paths or [])})" for t in filtered) or "-")
-            + " |"
-        )
-        main_outcome = Outcome()
-        for t in always:
-            main_outcome.extend(
-                model.workflow(f".github/workflows/{t.workflow}", {}, f"{Path(t.workflow).stem}/")
-            )
-        details.append(
-            f"- {event.label}: ci_plan.py --event {event.plan_event} -> "
-            f"python={model.plan.get('python')} os={model.plan.get('os')}"
-            + ("" if model.plan_used else " (unused: no job that runs for this event runs ci_plan.py)")
-        )
-        rows.append(Row(event.label, Counter(job.os for job in main_outcome.ran)))
-        if lines := list(bullet_jobs(main_outcome, args.jobs)):
-            details += [f"  {event.label}, {', '.join(t.workflow for t in always)}:", *lines]
-        if event.key == "pull_request":
-            pr_cost["ours"] = rows[-1].weighted(args.minutes)
-        if event.key == "push":
-            tests = [j for j in main_outcome.ran if j.path.startswith("ci/tests(")]
-            full_matrix_on_push = (len(tests), full_matrix_size(pipeline))
-        for t in filtered:
-            extra = model.workflow(f".github/workflows/{t.workflow}", {}, f"{Path(t.workflow).stem}/")
-            rows.append(
-                Row(
-                    f"{event.label}: + {t.workflow}, only if its paths change",
-                    Counter(j.os for j in extra.ran),
-                )
-            )
-            if event.key == "pull_request":
-                pr_cost["ours+security"] = pr_cost["ours"] + rows[-1].weighted(args.minutes)
-            if lines := list(bullet_jobs(extra, args.jobs)):
-                details += [f"  {event.label}, {t.workflow} when {', '.join(t.paths or [])} change:", *lines]
-
-    seed = Row("seed 000: pull request (hard-coded design)", Counter(SEED_000_PULL_REQUEST.values()))
-    rows.append(seed)
-
-    print()
-    print("## Triggers")
-    print()
-    print("\n".join(triggers_md))
-    print()
-    print(
-        "## Test matrix from the baked ci_plan.py, skipped jobs, assumptions"
-        + (", every job" if args.jobs else "")
-    )
-    print()
-    print("\n".join(details))
-    print()
-    print(f"## Weighted runner minutes ({args.minutes:g} min per job; Linux x1, Windows x2, macOS x10)")
-    print()
-    print("| event | jobs | Linux | Windows | macOS | weighted minutes |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for row in rows:
-        print(row.markdown(args.minutes))
-    print()
-    seed_cost = seed.weighted(args.minutes)
-    if "ours" in pr_cost:
-        ratio = pr_cost["ours"] / seed_cost
-        verdict = "MET" if ratio <= TARGET_RATIO else "NOT MET"
-        print(
-            f"pull request vs seed 000: {pr_cost['ours']:g} / {seed_cost:g} = {ratio:.3f} "
-            f"(target <= {TARGET_RATIO:g}): {verdict}"
-        )
-        if "ours+security" in pr_cost:
-            with_security = pr_cost["ours+security"] / seed_cost
-            print(
-                f"  with security.yml too (a pull request touching pyproject.toml, uv.lock or workflows): "
-                f"{pr_cost['ours+security']:g} / {seed_cost:g} = {with_security:.3f}"
-            )
-        budget = TARGET_RATIO * seed_cost
-        print(f"  budget for the target: {budget:g} weighted minutes")
-    if full_matrix_on_push is not None:
-        ran, expected = full_matrix_on_push
-        state = "yes" if ran == expected else "NO"
-        print(
-            f"push to main runs the full test matrix: {state} ({ran} test jobs; pyproject.toml's "
-            f"Python classifiers x [tool.pipeline] test-os = {expected})"
-        )
-
-
-def full_matrix_size(pyproject: dict[str, Any]) -> int:
-    """Every supported Python times every listed OS, read from pyproject.toml without ci_plan.py."""
-    pythons = [
-        c
-        for c in pyproject["project"].get("classifiers", [])
-        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
-    ]
-    systems = pyproject.get("tool", {}).get("pipeline", {}).get("test-os", ["ubuntu-latest"])
-    return len(pythons) * len(systems)
 
 
 if __name__ == "__main__":
