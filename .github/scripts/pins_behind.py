@@ -109,6 +109,13 @@ _STRUCTURED = {"pyproject.toml", "uv.lock", ".pre-commit-config.yaml", "package.
 class BakeFailed(RuntimeError):
     """cookiecutter could not bake the template with the given answers."""
 
+    def one_line(self) -> str:
+        """The headline and the reason: a hook's own `error:` line, else cookiecutter's last line."""
+        headline, _, output = str(self).partition("\n")
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        reason = next((line for line in lines if line.startswith("error: ")), lines[-1] if lines else "")
+        return f"{headline.removesuffix(':')}: {reason.removeprefix('error: ')}".removesuffix(": ")
+
 
 class ReleaseLookupError(LookupError):
     """A package index could not answer for one package."""
