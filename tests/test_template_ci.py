@@ -103,3 +103,19 @@ def test_without_uv_on_path_it_says_so_and_exits_3(tmp_path: Path) -> None:
     done = run_script(env={**os.environ, "PATH": str(tmp_path)})
     assert done.returncode == 3
     assert done.stderr.strip() == "error: uv is not on PATH; the baked project's next steps need it"
+
+
+@pytest.mark.render
+def test_the_pin_refresh_writes_only_from_the_job_that_runs_no_template_code() -> None:
+    workflow = yaml.safe_load((TEMPLATE_CI.parent / "refresh-pins.yml").read_text(encoding="utf-8"))
+    assert workflow["permissions"] == {}
+    assert set(workflow[True]) == {"schedule", "workflow_dispatch"}  # PyYAML reads `on:` as True
+    prepare, propose = workflow["jobs"]["prepare"], workflow["jobs"]["propose"]
+    assert prepare["permissions"] == {"contents": "read"}
+    assert propose["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert propose["if"] == "needs.prepare.outputs.changed == 'true'"
+    runs = [step["run"] for step in propose["steps"] if "run" in step]
+    assert all(run.startswith(("git ", "python3 ")) for run in runs), runs
+    for job in (prepare, propose):
+        checkouts = [step for step in job["steps"] if step.get("uses", "").startswith("actions/checkout@")]
+        assert [step["with"]["persist-credentials"] for step in checkouts] == [False]
