@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import Bake
+from packaging.utils import canonicalize_name
 from support.options import TEMPLATE
 
 pytestmark = pytest.mark.render
@@ -155,3 +158,21 @@ def test_only_the_root_directory_reaches_into_github_workflows(tmp_path: Path) -
     config = {"updates": [{"package-ecosystem": "github-actions", "directories": ["/", "/bake"]}]}
     read = {path.relative_to(tmp_path).as_posix() for path in read_by(tmp_path, config, "github-actions")}
     assert read == {".github/workflows/ci.yml", "action.yml", "bake/x.yml"}
+
+
+def test_the_uv_entry_leaves_the_tools_the_bake_also_pins_to_the_refresh(bake: Bake) -> None:
+    """A Dependabot bump of the template's copy alone would split it from the bake's pin."""
+    sys.path.insert(0, str(TEMPLATE / ".github" / "scripts"))
+    import pins_behind
+    import refresh_pins
+
+    data = pins_behind.load_data()
+    project = bake().path
+    baked = {canonicalize_name(name) for _, name, _ in refresh_pins.exact_pins(project, data)}
+    baked |= set(
+        refresh_pins.hook_versions(refresh_pins.hook_revs(project / ".pre-commit-config.yaml"), data)
+    )
+    own = {canonicalize_name(name) for _, name, _ in refresh_pins.own_pins(TEMPLATE)}
+    [uv] = [update for update in _config()["updates"] if update["package-ecosystem"] == "uv"]
+    ignored = {canonicalize_name(rule["dependency-name"]) for rule in uv.get("ignore", [])}
+    assert ignored == own & baked
