@@ -285,3 +285,23 @@ def test_a_rev_is_replaced_in_its_own_block_only() -> None:
         1,
     )
     assert refresh_pins.replace_pin("ruff==0.17.60 myruff==0.17.6", "ruff", "0.17.6", "0.18.0")[1] == 0
+
+
+def test_a_pin_ahead_of_its_hook_is_one_line_and_exit_1(
+    template: TemplateRepo, index: LocalIndex, tmp_path: Path
+) -> None:
+    """Never a downgrade: a tool pinned past its hook's rev is for a person to settle."""
+    template.replace("pyproject.toml", '"ruff==0.17.6"', '"ruff==0.17.7"')
+    env = {**template.env, **mirrors(template, tmp_path / "cache")}
+    done = refresh(template, "prepare", "--index-url", index.url.rstrip("/"), env=env)
+    _one_error_line(done, 1, "ruff==0.17.7 is ahead of its hook's rev (0.17.6)")
+    assert template.git("status", "--porcelain") == f"M {PROJECT_DIR}/pyproject.toml"
+
+
+def test_propose_on_a_detached_head_is_one_line_and_exit_2(template: TemplateRepo, tmp_path: Path) -> None:
+    template.git("switch", "--quiet", "--detach")
+    replace_in(template.path / "pyproject.toml", '"rumdl==', '"rumdl==9')
+    (tmp_path / "body.md").write_text("body\n", encoding="utf-8")
+    env = {**template.env, "GITHUB_TOKEN": "admin-token", "GITHUB_REPOSITORY": "octo/demo"}
+    done = refresh(template, "propose", "--body", str(tmp_path / "body.md"), env=env)
+    _one_error_line(done, 2, "not a detached HEAD")

@@ -228,6 +228,7 @@ def _bake(template: Path, output: Path) -> Path:
 def plan(template: Path, project: Path, data: Mapping[str, Any], index: str) -> tuple[list[Move], dict]:
     """The moves that bring the template to the refreshed bake, and the tool versions meant."""
     from packaging.utils import canonicalize_name
+    from packaging.version import Version
 
     config = project / ".pre-commit-config.yaml"
     old_revs = hook_revs(config)
@@ -245,6 +246,12 @@ def plan(template: Path, project: Path, data: Mapping[str, Any], index: str) -> 
         key = str(canonicalize_name(name))
         target = hooks.get(key) or newest.get(key) or meant.get(key) or version
         meant.setdefault(key, target)
+        if Version(target) < Version(version):
+            raise Failed(
+                f"{PROJECT_DIR}/{file}: {name}=={version} is ahead of its hook's rev ({target}); "
+                "move the hook rev or the pin by hand",
+                EXIT_MISMATCH,
+            )
         if target != version:
             moves.append(Move(f"{PROJECT_DIR}/{file}", name, f"=={version}", f"=={target}"))
     # The template's own pins of the same tools run its tests with the versions the bake pins.
@@ -350,6 +357,8 @@ def _api(method: str, url: str, token: str, payload: Any = None) -> Any:
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.load(response)
+    except ValueError:
+        raise Failed(f"GitHub answered {method} {url} with something that is not JSON") from None
     except urllib.error.HTTPError as error:
         with error:
             try:
@@ -405,6 +414,8 @@ def propose(args: argparse.Namespace) -> int:
         raise Failed(f"--body {args.body}: cannot read it ({error.strerror})", EXIT_USAGE) from None
     env = _git_env(token, server)
     base = _run(["git", "rev-parse", "--abbrev-ref", "HEAD"], root, "git rev-parse").strip()
+    if base == "HEAD":
+        raise Failed("propose needs the base branch checked out, not a detached HEAD", EXIT_USAGE)
     _run(["git", "switch", "--quiet", "-C", BRANCH], root, "git switch", env)
     _run(["git", "add", "--", *paths], root, "git add", env)
     _run(["git", "commit", "--quiet", "--no-verify", "-m", TITLE], root, "git commit", env)
