@@ -241,7 +241,15 @@ def test_propose_refuses_a_change_outside_the_files_it_may_write(
 
 def test_propose_without_a_token_is_one_line_and_exit_2(template: TemplateRepo, tmp_path: Path) -> None:
     env = {key: value for key, value in template.env.items() if key != "GITHUB_TOKEN"}
-    done = refresh(template, "propose", "--body", str(tmp_path / "body.md"), env=env)
+    # -S -I: no site-packages, as the propose job's bare python3 has none.
+    done = subprocess.run(
+        [sys.executable, "-S", "-I", str(template.path / SCRIPT), "propose", "--body", str(tmp_path / "b")],
+        cwd=template.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     _one_error_line(done, 2, "propose needs GITHUB_TOKEN and GITHUB_REPOSITORY")
 
 
