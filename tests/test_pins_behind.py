@@ -201,7 +201,7 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-def run_script(project: Path, index: str) -> subprocess.CompletedProcess[str]:
+def run_script(project: Path, index: str, *extra: str) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable,
         str(SCRIPT),
@@ -215,6 +215,7 @@ def run_script(project: Path, index: str) -> subprocess.CompletedProcess[str]:
         f"{index}/pypi",
         "--npm-registry",
         f"{index}/npm",
+        *extra,
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
@@ -238,6 +239,25 @@ def test_lists_each_pin_behind_held_unverified_and_unknown(project: Path, index:
         ".github/pins.toml: held-back gone 1.0 matches no pin; remove it",
         "18 pins checked: 5 behind, 2 held back, 1 with a newer unverified release, 1 not checkable",
     ]
+
+
+def test_json_gives_the_tool_pins_behind_as_data_with_the_same_exit(project: Path, index: str) -> None:
+    """What .github/scripts/refresh_pins.py reads; action SHA pins stay Dependabot's."""
+    text = run_script(project, index)
+    result = run_script(project, index, "--json")
+
+    assert result.returncode == text.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["lines"] == text.stdout.splitlines()
+    assert {
+        "file": "pyproject.toml",
+        "name": "ruff",
+        "source": "pypi:ruff",
+        "pinned": "==0.16.4",
+        "newest": "0.17.6",
+    } in report["behind"]
+    assert "actions/checkout" not in {item["name"] for item in report["behind"]}
+    assert len(report["behind"]) == 4
 
 
 def test_nothing_behind_exits_zero(project: Path, index: str) -> None:

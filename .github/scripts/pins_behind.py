@@ -2,6 +2,7 @@
 
     uv run python .github/scripts/pins_behind.py                # template + default and all-options bakes
     uv run python .github/scripts/pins_behind.py --project DIR  # one baked project
+    uv run python .github/scripts/pins_behind.py --json         # the same, as one JSON document
 
 Pins are read from the files that hold them: `pyproject.toml` (build requires, dependencies,
 dependency groups; a range must admit the newest release), `uv.lock`, `.pre-commit-config.yaml`
@@ -21,7 +22,9 @@ repository); without one they are left to Dependabot and the script says so.
 Prints one line per pin behind (`file: name pinned X, newest Y`), one per pin not checkable, the
 pins held back in .github/pins.toml with their reason, newer action releases seen but not
 verified, the pins not asked of PyPI, notes (stale holds; on a full run, [hook-repos] entries no
-pre-commit config uses) and a summary.
+pre-commit config uses) and a summary. With --json it prints one JSON object instead: `behind`
+(tool pins behind, each with file, name, source, pinned and newest; action pins stay in `lines`)
+and `lines` (the text report), with the same exit code.
 Needs the package indexes, so it is a script, not a test; its parsing is tested offline against
 a local fake index.
 
@@ -109,6 +112,13 @@ _STRUCTURED = {"pyproject.toml", "uv.lock", ".pre-commit-config.yaml", "package.
 class BakeFailed(RuntimeError):
     """cookiecutter could not bake the template with the given answers."""
 
+    def one_line(self) -> str:
+        """The headline and the reason: a hook's own `error:` line, else cookiecutter's last line."""
+        headline, _, output = str(self).partition("\n")
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        reason = next((line for line in lines if line.startswith("error: ")), lines[-1] if lines else "")
+        return f"{headline.removesuffix(':')}: {reason.removeprefix('error: ')}".removesuffix(": ")
+
 
 class ReleaseLookupError(LookupError):
     """A package index could not answer for one package."""
@@ -152,6 +162,8 @@ class Report:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # The tool pins behind, as data (--json; .github/scripts/refresh_pins.py moves them).
+    found: list[dict[str, str]] = field(default_factory=list)
     checked: int = 0
 
     def lines(self) -> list[str]:
@@ -633,6 +645,15 @@ def judge(
             report.held.append(f"{line}, held back: {hold['reason']}")
         else:
             report.behind.append(line)
+            report.found.append(
+                {
+                    "file": pin.file,
+                    "name": pin.name,
+                    "source": pin.source,
+                    "pinned": pin.pinned,
+                    "newest": str(newest),
+                }
+            )
     for entry in held:
         if entry["name"] not in used_holds:
             report.notes.append(
@@ -726,6 +747,7 @@ def main(argv: list[str] | None = None, *, fetch: FetchJson = fetch_json) -> int
     parser.add_argument(
         "--actions-pins", type=Path, default=DEFAULT_ACTIONS_PINS, help="verified action pins (JSON)"
     )
+    parser.add_argument("--json", action="store_true", help="print one JSON object (see above)")
     args = parser.parse_args(argv)
     try:
         data = load_data(args.data)
@@ -760,6 +782,9 @@ def main(argv: list[str] | None = None, *, fetch: FetchJson = fetch_json) -> int
         )
         if args.project is None:
             report.notes += unused_hook_repos(pins, data)
+    if args.json:
+        print(json.dumps({"behind": report.found, "lines": report.lines()}, indent=2))
+        return report.exit_code
     for line in report.lines():
         print(line)
     return report.exit_code

@@ -97,6 +97,8 @@ class Repository:
     roles: dict[str, str] = field(default_factory=lambda: {"octocat": "admin"})
     # What GitHub's CODEOWNERS check reports on the default branch; None: no file there.
     codeowners_errors: list[dict[str, Any]] | None = field(default_factory=list)
+    # Pull requests, as GET /repos/{owner}/{repo}/pulls lists them (the fields scripts read).
+    pulls: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.plan not in PLANS:
@@ -484,6 +486,57 @@ def set_workflow_permissions(request: Request) -> Reply:
     return 204, None, {}
 
 
+def list_pulls(request: Request) -> Reply:
+    state = request.query.get("state", ["open"])[0]
+    head = request.query.get("head", [None])[0]
+    base = request.query.get("base", [None])[0]
+    shown = [
+        pull
+        for pull in request.repo.pulls
+        if state in {"all", pull["state"]}
+        and head in {None, pull["head"]["label"]}
+        and base in {None, pull["base"]["ref"]}
+    ]
+    return 200, shown, {}
+
+
+def create_pull(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, {"message": "Resource not accessible by integration", "status": "403"}, {}
+    body = request.body
+    owner = request.params["owner"]
+    head = body["head"] if ":" in body["head"] else f"{owner}:{body['head']}"
+    if body["base"] not in request.repo.branches or head.partition(":")[2] not in request.repo.branches:
+        return 422, {"message": "Validation Failed", "status": "422"}, {}
+    if any(pull["head"]["label"] == head and pull["state"] == "open" for pull in request.repo.pulls):
+        return 422, {"message": f"A pull request already exists for {head}.", "status": "422"}, {}
+    number = len(request.repo.pulls) + 1
+    pull = {
+        "number": number,
+        "state": "open",
+        "title": body["title"],
+        "body": body.get("body"),
+        "html_url": f"https://github.com/{request.full_name}/pull/{number}",
+        "head": {"ref": head.partition(":")[2], "label": head},
+        "base": {"ref": body["base"], "label": f"{owner}:{body['base']}"},
+    }
+    request.repo.pulls.append(pull)
+    return 201, pull, {}
+
+
+def update_pull(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, {"message": "Resource not accessible by integration", "status": "403"}, {}
+    number = int(request.params["pull_number"])
+    pull = next((pull for pull in request.repo.pulls if pull["number"] == number), None)
+    if pull is None:
+        return 404, NOT_FOUND, {}
+    pull.update(
+        {key: value for key, value in (request.body or {}).items() if key in {"title", "body", "state"}}
+    )
+    return 200, pull, {}
+
+
 def summary(ruleset: dict[str, Any]) -> dict[str, Any]:
     # The list endpoint leaves out conditions and rules; scripts must not rely on them.
     keys = ("id", "name", "target", "enforcement")
@@ -509,6 +562,9 @@ ROUTES: dict[str, Callable[[Request], Reply]] = {
     "actions/set-github-actions-default-workflow-permissions-repository": set_workflow_permissions,
     "repos/get-collaborator-permission-level": get_permission,
     "repos/codeowners-errors": codeowners_errors,
+    "pulls/list": list_pulls,
+    "pulls/create": create_pull,
+    "pulls/update": update_pull,
 }
 
 

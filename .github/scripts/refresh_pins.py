@@ -1,0 +1,484 @@
+"""Move the pins Dependabot cannot reach, in the template's own files, and propose them.
+
+    uv run python .github/scripts/refresh_pins.py prepare [--body FILE] [--patch FILE]
+    python3 .github/scripts/refresh_pins.py propose --body FILE [--remote URL]
+
+`prepare` bakes the template (cookiecutter.json's answers) and refreshes the bake:
+`pre-commit autoupdate` moves the hook revs; .github/scripts/pins_behind.py finds the `name==X`
+pins behind their newest release on the package index (a tool that is also a hook follows the
+hook's new rev instead, so the two stay one version). Each move is written back into the
+template file the bake came from (`{{cookiecutter.__project_dir}}/...`, Jinja and all, by
+replacing the pinned text only); the template's own `pyproject.toml` pins of the same tools
+follow, then `uv lock --upgrade-package` for those. The template is baked again and every pin
+of the new bake is checked against what was meant. With --body and --patch it writes the pull
+request's text and the change (`git diff`); on GitHub Actions it sets the step output
+`changed=true|false`.
+
+`propose` needs nothing but Python and git: it refuses a change outside the files `prepare`
+may touch, commits the work tree's change on the branch `refresh-pins`, force-pushes it and
+opens the pull request, or updates the one already open for that branch. Nothing changed: no
+commit, no pull request. It reads GITHUB_TOKEN, GITHUB_REPOSITORY, and GITHUB_API_URL and
+GITHUB_SERVER_URL (GitHub's own by default).
+
+Exit codes:
+  0  done (changed or not)
+  1  the template, baked again, does not hold the pins written into it
+  2  usage error: a bad option, GITHUB_TOKEN or GITHUB_REPOSITORY missing, a change outside the
+     files the refresh may touch
+  3  a tool failed: cookiecutter, pre-commit autoupdate, pins_behind.py, uv lock, git, or the
+     GitHub API
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import fnmatch
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+PROJECT_DIR = "{{cookiecutter.__project_dir}}"
+BRANCH = "refresh-pins"
+TITLE = "Refresh the pins Dependabot cannot reach"
+# What `prepare` may change, and so what `propose` accepts: anything else in the work tree is
+# refused (a change to a workflow of this repository most of all).
+WRITABLE = ("pyproject.toml", "uv.lock", f"{PROJECT_DIR}/*")
+EXIT_MISMATCH, EXIT_USAGE, EXIT_TOOL = 1, 2, 3
+
+
+class Failed(Exception):
+    """One line saying what failed, and the exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_TOOL) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Move:
+    """One pin moved in one template file."""
+
+    file: str  # relative to the template
+    name: str  # the tool, or the hook repository's URL
+    old: str
+    new: str
+
+    def line(self) -> str:
+        return f"`{self.file}`: {self.name} {self.old} -> {self.new}"
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "(no output)"
+
+
+def _run(command: list[str], cwd: Path, what: str, env: Mapping[str, str] | None = None) -> str:
+    try:
+        done = subprocess.run(
+            command, cwd=cwd, env=dict(env or os.environ), capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:
+        raise Failed(f"{what}: {command[0]} is not on PATH") from None
+    if done.returncode != 0:
+        raise Failed(f"{what} exited {done.returncode}: {_last_line(done.stderr + done.stdout)}")
+    return done.stdout
+
+
+# --- prepare: rewriting pinned text in template files ----------------------------------------------
+
+
+def replace_rev(text: str, url: str, old: str, new: str) -> str:
+    """The `rev:` of the `- repo: url` block moved from old to new; exactly one such block."""
+    block = re.compile(
+        r"(^[ \t]*-[ \t]+repo:[ \t]*['\"]?" + re.escape(url) + r"['\"]?[ \t]*\n"
+        r"(?:[ \t]+(?!-)[^\n]*\n)*?[ \t]+rev:[ \t]*['\"]?)" + re.escape(old) + r"(?=['\"]?[ \t]*(?:#|\n|$))",
+        re.MULTILINE,
+    )
+    changed, count = block.subn(lambda match: match[1] + new, text)
+    if count != 1:
+        raise Failed(f"rev {old} of {url}: found {count} times, not once", EXIT_MISMATCH)
+    return changed
+
+
+def replace_pin(text: str, name: str, old: str, new: str) -> tuple[str, int]:
+    """Every `name[extras]==old` (not part of a longer name or version) as `name[extras]==new`."""
+    spelled = "[-_.]+".join(re.escape(part) for part in re.split(r"[-_.]+", name))
+    pattern = re.compile(
+        r"(?<![\w.\-/])(" + spelled + r"(?:\[[\w,\s-]*\])?==)" + re.escape(old) + r"(?![\w.+!-]*\d)",
+        re.IGNORECASE,
+    )
+    return pattern.subn(lambda match: match[1] + new, text)
+
+
+def _rewrite(template: Path, relative: str, change: Any) -> None:
+    path = template / relative
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise Failed(f"{relative}: cannot read it ({error.strerror})", EXIT_MISMATCH) from None
+    path.write_text(change(text), encoding="utf-8")
+
+
+def _pin_rewriter(relative: str, name: str, old: str, new: str) -> Any:
+    def change(text: str) -> str:
+        changed, count = replace_pin(text, name, old, new)
+        if count == 0:
+            raise Failed(f"{relative}: no `{name}=={old}` to move to {new}", EXIT_MISMATCH)
+        return changed
+
+    return change
+
+
+# --- prepare: what moves -------------------------------------------------------------------------
+
+
+def hook_revs(config: Path) -> dict[str, str]:
+    import yaml
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    return {str(repo["repo"]): str(repo["rev"]) for repo in data.get("repos", []) if "rev" in repo}
+
+
+def hook_versions(revs: Mapping[str, str], data: Mapping[str, Any]) -> dict[str, str]:
+    """Tool (canonical PyPI name) -> the version its hook's rev stands for, per .github/pins.toml."""
+    from packaging.utils import canonicalize_name
+    from pins_behind import _repo_key
+
+    sources = {_repo_key(url): entry for url, entry in data.get("hook-repos", {}).items()}
+    versions = {}
+    for url, rev in revs.items():
+        entry = sources.get(_repo_key(url), {})
+        if "pypi" in entry and "components" not in entry:
+            versions[str(canonicalize_name(entry["pypi"]))] = rev.removeprefix("v")
+    return versions
+
+
+def _exact(pins: Iterable[Any]) -> list[tuple[str, str, str]]:
+    return [
+        (pin.file, pin.name, pin.pinned.removeprefix("=="))
+        for pin in pins
+        if pin.source.startswith("pypi:") and pin.pinned.startswith("==") and pin.hook_repo is None
+    ]
+
+
+def exact_pins(root: Path, data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(file, name, version) of every `name==version` tool pin of a bake, as pins_behind reads them."""
+    from pins_behind import project_pins
+
+    return _exact(project_pins(root, data))
+
+
+def own_pins(template: Path) -> list[tuple[str, str, str]]:
+    """The same for the template's own pyproject.toml (its uv.lock is uv's to move)."""
+    from pins_behind import pyproject_pins
+
+    return _exact(pyproject_pins(template / "pyproject.toml", "pyproject.toml"))
+
+
+def behind(project: Path, index: str) -> dict[str, str]:
+    """Tool (canonical name) -> newest release, for the bake's pins behind, from pins_behind --json."""
+    from packaging.utils import canonicalize_name
+
+    script = Path(__file__).with_name("pins_behind.py")
+    command = [sys.executable, str(script), "--project", str(project), "--json", "--index-url", index]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode not in {0, 1, 3}:
+        raise Failed(f"pins_behind.py exited {done.returncode}: {_last_line(done.stderr + done.stdout)}")
+    try:
+        found = json.loads(done.stdout)["behind"]
+    except (ValueError, KeyError, TypeError):
+        raise Failed("pins_behind.py --json printed no JSON report") from None
+    return {str(canonicalize_name(item["name"])): item["newest"] for item in found}
+
+
+def autoupdate(project: Path) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "refresh-pins",
+        "GIT_AUTHOR_EMAIL": "refresh-pins@localhost",
+        "GIT_COMMITTER_NAME": "refresh-pins",
+        "GIT_COMMITTER_EMAIL": "refresh-pins@localhost",
+    }
+    # pre-commit finds its config through the git repository the bake does not have yet.
+    _run(["git", "init", "--quiet"], project, "git init in the bake", env)
+    _run([sys.executable, "-m", "pre_commit", "autoupdate"], project, "pre-commit autoupdate", env)
+
+
+def _bake(template: Path, output: Path) -> Path:
+    from pins_behind import BakeFailed, bake
+
+    try:
+        return bake(template, {}, output)
+    except BakeFailed as error:
+        raise Failed(error.one_line()) from None
+
+
+def plan(template: Path, project: Path, data: Mapping[str, Any], index: str) -> tuple[list[Move], dict]:
+    """The moves that bring the template to the refreshed bake, and the tool versions meant."""
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    config = project / ".pre-commit-config.yaml"
+    old_revs = hook_revs(config)
+    autoupdate(project)
+    new_revs = hook_revs(config)
+    moves = [
+        Move(f"{PROJECT_DIR}/.pre-commit-config.yaml", url, rev, new_revs[url])
+        for url, rev in old_revs.items()
+        if new_revs.get(url, rev) != rev
+    ]
+    hooks = hook_versions(new_revs, data)
+    newest = behind(project, index)
+    meant = dict(hooks)
+    for file, name, version in exact_pins(project, data):
+        key = str(canonicalize_name(name))
+        target = hooks.get(key) or newest.get(key) or meant.get(key) or version
+        meant.setdefault(key, target)
+        if Version(target) < Version(version):
+            raise Failed(
+                f"{PROJECT_DIR}/{file}: {name}=={version} is ahead of its hook's rev ({target}); "
+                "move the hook rev or the pin by hand",
+                EXIT_MISMATCH,
+            )
+        if target != version:
+            moves.append(Move(f"{PROJECT_DIR}/{file}", name, f"=={version}", f"=={target}"))
+    # The template's own pins of the same tools run its tests with the versions the bake pins.
+    for file, name, version in own_pins(template):
+        target = meant.get(str(canonicalize_name(name)), version)
+        if target != version:
+            moves.append(Move(file, name, f"=={version}", f"=={target}"))
+    return moves, meant
+
+
+def apply(template: Path, moves: Iterable[Move]) -> None:
+    for move in moves:
+        if move.file.endswith(".pre-commit-config.yaml"):
+            _rewrite(template, move.file, lambda text, m=move: replace_rev(text, m.name, m.old, m.new))
+        else:
+            old, new = move.old.removeprefix("=="), move.new.removeprefix("==")
+            _rewrite(template, move.file, _pin_rewriter(move.file, move.name, old, new))
+
+
+def check(template: Path, output: Path, data: Mapping[str, Any], moves: list[Move], meant: dict) -> None:
+    """Bake again: every moved pin is there, and each tool has the one version meant."""
+    from packaging.utils import canonicalize_name
+
+    project = _bake(template, output)
+    revs = hook_revs(project / ".pre-commit-config.yaml")
+    for move in moves:
+        if move.file.endswith(".pre-commit-config.yaml") and revs.get(move.name) != move.new:
+            raise Failed(f"baked again, {move.name} is at rev {revs.get(move.name)}, not {move.new}", 1)
+    found = {str(key): version for key, version in hook_versions(revs, data).items()}
+    for file, name, version in exact_pins(project, data):
+        key = str(canonicalize_name(name))
+        expected = meant.get(key, version)
+        if version != expected or found.setdefault(key, version) != version:
+            raise Failed(f"baked again, {file} pins {name}=={version}, not {expected}", EXIT_MISMATCH)
+
+
+def body(moves: list[Move]) -> str:
+    lines = [
+        "Pins that Dependabot cannot move: the bake's pre-commit revs and `==` tool pins, written",
+        "into the template's files, and the template's own pins of the same tools.",
+        "Made by `.github/workflows/refresh-pins.yml` (`.github/scripts/refresh_pins.py`).",
+        "",
+        *(f"- {move.line()}" for move in moves),
+        "",
+        "Opened with the workflow's token, this pull request starts no CI: close and reopen it",
+        "to run Template CI, or add a `REFRESH_PINS_TOKEN` secret (README, Keeping pins current).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _set_output(changed: bool) -> None:
+    target = os.environ.get("GITHUB_OUTPUT")
+    if target:
+        with Path(target).open("a", encoding="utf-8") as sink:
+            sink.write(f"changed={'true' if changed else 'false'}\n")
+
+
+def prepare(args: argparse.Namespace) -> int:
+    from pins_behind import load_data
+
+    template = args.template
+    data = load_data(template / ".github" / "pins.toml")
+    with tempfile.TemporaryDirectory(prefix="refresh-pins-") as scratch:
+        project = _bake(template, Path(scratch) / "before")
+        moves, meant = plan(template, project, data, args.index_url)
+        if not moves:
+            print("nothing to refresh: every pin outside Dependabot's reach is current")
+            _set_output(False)
+            return 0
+        apply(template, moves)
+        moved_here = sorted({move.name for move in moves if move.file == "pyproject.toml"})
+        if moved_here:
+            upgrades = [part for name in moved_here for part in ("--upgrade-package", name)]
+            _run(["uv", "lock", *upgrades], template, "uv lock")
+        check(template, Path(scratch) / "after", data, moves, meant)
+    for move in moves:
+        print(move.line())
+    if args.body:
+        args.body.parent.mkdir(parents=True, exist_ok=True)
+        args.body.write_text(body(moves), encoding="utf-8")
+    if args.patch:
+        args.patch.parent.mkdir(parents=True, exist_ok=True)
+        args.patch.write_text(_run(["git", "diff", "--binary"], template, "git diff"), encoding="utf-8")
+    _set_output(True)
+    return 0
+
+
+# --- propose: standard library and git only --------------------------------------------------------
+
+
+def _api(method: str, url: str, token: str, payload: Any = None) -> Any:
+    request = urllib.request.Request(
+        url,
+        method=method,
+        data=None if payload is None else json.dumps(payload).encode(),
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+            **({"Content-Type": "application/json"} if payload is not None else {}),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+    except ValueError:
+        raise Failed(f"GitHub answered {method} {url} with something that is not JSON") from None
+    except urllib.error.HTTPError as error:
+        with error:
+            try:
+                message = json.load(error).get("message", "")
+            except (ValueError, AttributeError):
+                message = ""
+        raise Failed(f"GitHub answered HTTP {error.code} to {method} {url}: {message}".rstrip(": ")) from None
+    except (urllib.error.URLError, OSError) as error:
+        raise Failed(f"GitHub unreachable at {url}: {getattr(error, 'reason', error)}") from None
+
+
+def changed_paths(root: Path) -> list[str]:
+    out = _run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=all"], root, "git status")
+    entries = [entry for entry in out.split("\0") if entry]
+    return sorted(entry[3:] for entry in entries)
+
+
+def _git_env(token: str, server: str) -> dict[str, str]:
+    """The push credential as checkout passes it: an extra header for the server only, in the
+    environment (never on disk or in a command line)."""
+    first = int(os.environ.get("GIT_CONFIG_COUNT") or 0)
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    return {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "github-actions[bot]",
+        "GIT_AUTHOR_EMAIL": "41898282+github-actions[bot]@users.noreply.github.com",
+        "GIT_COMMITTER_NAME": "github-actions[bot]",
+        "GIT_COMMITTER_EMAIL": "41898282+github-actions[bot]@users.noreply.github.com",
+        "GIT_CONFIG_COUNT": str(first + 1),
+        f"GIT_CONFIG_KEY_{first}": f"http.{server}/.extraheader",
+        f"GIT_CONFIG_VALUE_{first}": f"AUTHORIZATION: basic {basic}",
+    }
+
+
+def propose(args: argparse.Namespace) -> int:
+    token = os.environ.get("GITHUB_TOKEN", "")
+    repository = os.environ.get("GITHUB_REPOSITORY", "")
+    if not token or "/" not in repository:
+        raise Failed("propose needs GITHUB_TOKEN and GITHUB_REPOSITORY (owner/name) set", EXIT_USAGE)
+    api = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    root = args.template
+    paths = changed_paths(root)
+    if not paths:
+        print("nothing to propose: the work tree has no change")
+        return 0
+    outside = [path for path in paths if not any(fnmatch.fnmatch(path, allowed) for allowed in WRITABLE)]
+    if outside:
+        raise Failed(f"refused: the change touches files the refresh never writes: {', '.join(outside)}", 2)
+    try:
+        text = args.body.read_text(encoding="utf-8")
+    except OSError as error:
+        raise Failed(f"--body {args.body}: cannot read it ({error.strerror})", EXIT_USAGE) from None
+    env = _git_env(token, server)
+    base = _run(["git", "rev-parse", "--abbrev-ref", "HEAD"], root, "git rev-parse").strip()
+    if base == "HEAD":
+        raise Failed("propose needs the base branch checked out, not a detached HEAD", EXIT_USAGE)
+    _run(["git", "switch", "--quiet", "-C", BRANCH], root, "git switch", env)
+    _run(["git", "add", "--", *paths], root, "git add", env)
+    _run(["git", "commit", "--quiet", "--no-verify", "-m", TITLE], root, "git commit", env)
+    remote = args.remote or f"{server}/{repository}.git"
+    _run(["git", "push", "--quiet", "--force", remote, f"HEAD:refs/heads/{BRANCH}"], root, "git push", env)
+    owner = repository.split("/")[0]
+    pulls = f"{api}/repos/{repository}/pulls"
+    query = urllib.parse.urlencode({"head": f"{owner}:{BRANCH}", "state": "open"})
+    open_pulls = _api("GET", f"{pulls}?{query}", token)
+    if open_pulls:
+        pull = _api("PATCH", f"{pulls}/{open_pulls[0]['number']}", token, {"title": TITLE, "body": text})
+        print(f"updated {pull['html_url']}")
+    else:
+        payload = {"title": TITLE, "head": BRANCH, "base": base, "body": text}
+        pull = _api("POST", pulls, token, payload)
+        print(f"opened {pull['html_url']}")
+    return 0
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line, exit 2."""
+
+    def error(self, message: str) -> Any:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _http_url(text: str) -> str:
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
+    return text.rstrip("/")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(
+        description=__doc__.splitlines()[0],
+        epilog=__doc__[__doc__.index("Exit codes:") :],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    prepare_command = commands.add_parser("prepare", help="refresh the template's files in place")
+    prepare_command.add_argument("--body", type=Path, help="write the pull request's text here")
+    prepare_command.add_argument("--patch", type=Path, help="write the change (git diff) here")
+    prepare_command.add_argument(
+        "--index-url",
+        type=_http_url,
+        default="https://pypi.org/pypi",
+        help="package index JSON API base (default: %(default)s)",
+    )
+    propose_command = commands.add_parser("propose", help="commit, push and open or update the pull request")
+    propose_command.add_argument("--body", type=Path, required=True, help="the pull request's text")
+    propose_command.add_argument("--remote", help="where to push (default: the repository on GitHub)")
+    args = parser.parse_args(argv)
+    args.template = REPOSITORY
+    try:
+        return prepare(args) if args.command == "prepare" else propose(args)
+    except Failed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
