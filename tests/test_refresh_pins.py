@@ -143,7 +143,9 @@ def test_newer_releases_are_written_into_the_template_and_proposed(
     assert "`pyproject.toml`: rumdl ==0.3.0 -> ==0.3.1" in text
     assert patch.read_text("utf-8").startswith("diff --git")
 
-    # The propose job: a fresh checkout, the patch applied, then commit, push and the PR.
+    # The propose job: a fresh checkout; the script checks and applies the patch, commits,
+    # pushes and opens the PR.
+    template.git("reset", "--quiet", "--hard")
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
     github.repos["octo/demo"].branches.add("refresh-pins")
@@ -153,14 +155,13 @@ def test_newer_releases_are_written_into_the_template_and_proposed(
         "GITHUB_REPOSITORY": "octo/demo",
         "GITHUB_API_URL": github.url,
     }
-    args = ("propose", "--body", str(body), "--remote", str(remote))
+    args = ("propose", "--patch", str(patch), "--body", str(body), "--remote", str(remote))
     for attempt in range(2):
         done = refresh(template, *args, env=propose_env)
         assert done.returncode == 0, done.stdout + done.stderr
         assert done.stdout.startswith("opened " if attempt == 0 else "updated ")
         # Next week's run starts again from main with the same change: the branch is reused.
         template.git("switch", "--quiet", "main")
-        template.git("apply", str(patch))
     [created] = github.calls_to("pulls/create")
     assert (created.body["head"], created.body["base"]) == ("refresh-pins", "main")
     assert len(github.calls_to("pulls/update")) == 1
@@ -237,6 +238,28 @@ def test_propose_refuses_a_change_outside_the_files_it_may_write(
     _one_error_line(
         done, 2, "refused: the change touches files the refresh never writes: .github/workflows/ci.yml"
     )
+
+
+def test_a_patch_that_rewrites_the_script_is_refused_before_it_is_applied(
+    template: TemplateRepo, tmp_path: Path
+) -> None:
+    """The propose job runs the script with the write token: a patch from the read-only job that
+    changed the script (or a workflow) would otherwise run as the new script."""
+    script = template.path / SCRIPT
+    original = script.read_text("utf-8")
+    script.write_text(original + "# planted\n", encoding="utf-8")
+    lock = template.path / "uv.lock"
+    lock.write_text(lock.read_text("utf-8") + "\n", encoding="utf-8")
+    patch = tmp_path / "changes.patch"
+    patch.write_text(template.git("diff") + "\n", encoding="utf-8")
+    template.git("checkout", "--", ".")
+    env = {**template.env, "GITHUB_TOKEN": "admin-token", "GITHUB_REPOSITORY": "octo/demo"}
+    done = refresh(template, "propose", "--patch", str(patch), "--body", str(tmp_path / "b.md"), env=env)
+    _one_error_line(
+        done, 2, f"refused: the change touches files the refresh never writes: {SCRIPT.as_posix()}"
+    )
+    assert script.read_text("utf-8") == original
+    assert template.git("status", "--porcelain") == ""
 
 
 def test_propose_without_a_token_is_one_line_and_exit_2(template: TemplateRepo, tmp_path: Path) -> None:

@@ -370,6 +370,32 @@ def _api(method: str, url: str, token: str, payload: Any = None) -> Any:
         raise Failed(f"GitHub unreachable at {url}: {getattr(error, 'reason', error)}") from None
 
 
+def patch_paths(root: Path, patch: Path) -> list[str]:
+    """Every path a patch would touch, read by git without applying anything."""
+    out = _run(["git", "apply", "--numstat", "-z", str(patch)], root, "git apply --numstat")
+    fields = out.split("\0")
+    paths: list[str] = []
+    index = 0
+    while index < len(fields):
+        entry = fields[index]
+        index += 1
+        if not entry:
+            continue
+        path = entry.split("\t", 2)[2]
+        if not path:  # a rename or copy: the old and the new path follow
+            paths += fields[index : index + 2]
+            index += 2
+        else:
+            paths.append(path)
+    return sorted(set(paths))
+
+
+def _refuse_outside(paths: Iterable[str]) -> None:
+    outside = [path for path in paths if not any(fnmatch.fnmatch(path, allowed) for allowed in WRITABLE)]
+    if outside:
+        raise Failed(f"refused: the change touches files the refresh never writes: {', '.join(outside)}", 2)
+
+
 def changed_paths(root: Path) -> list[str]:
     out = _run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=all"], root, "git status")
     entries = [entry for entry in out.split("\0") if entry]
@@ -401,13 +427,18 @@ def propose(args: argparse.Namespace) -> int:
     api = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
     server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
     root = args.template
+    if args.patch is not None:
+        # Checked before it is applied: this script, as checked out, is what holds the write
+        # token, and a patch that rewrote it (or anything else it runs) must never be applied.
+        if not args.patch.is_file():
+            raise Failed(f"--patch {args.patch}: no such file", EXIT_USAGE)
+        _refuse_outside(patch_paths(root, args.patch))
+        _run(["git", "apply", str(args.patch)], root, "git apply")
     paths = changed_paths(root)
     if not paths:
         print("nothing to propose: the work tree has no change")
         return 0
-    outside = [path for path in paths if not any(fnmatch.fnmatch(path, allowed) for allowed in WRITABLE)]
-    if outside:
-        raise Failed(f"refused: the change touches files the refresh never writes: {', '.join(outside)}", 2)
+    _refuse_outside(paths)
     try:
         text = args.body.read_text(encoding="utf-8")
     except OSError as error:
@@ -471,6 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     propose_command = commands.add_parser("propose", help="commit, push and open or update the pull request")
     propose_command.add_argument("--body", type=Path, required=True, help="the pull request's text")
     propose_command.add_argument("--remote", help="where to push (default: the repository on GitHub)")
+    propose_command.add_argument(
+        "--patch", type=Path, help="the prepare job's change: its paths are checked, then it is applied"
+    )
     args = parser.parse_args(argv)
     args.template = REPOSITORY
     try:
