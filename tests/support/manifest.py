@@ -179,11 +179,9 @@ def table_row(option: Option, options: Mapping[str, Option]) -> str:
     for bundle in option.adds:
         answers = " or ".join(_answer(value) for value in bundle.when)
         brought = [_code(path.replace("{package_name}", "<package>")) for path in bundle.files]
-        brought += [
-            f"job {_code(job)} of {_code(Path(workflow).name)}"
-            for workflow, jobs in bundle.jobs.items()
-            for job in jobs
-        ]
+        for workflow, jobs in bundle.jobs.items():
+            noun = "job" if len(jobs) == 1 else "jobs"
+            brought.append(f"{noun} {', '.join(map(_code, jobs))} of {_code(Path(workflow).name)}")
         changes.append(f"{answers} adds {', '.join(brought)}")
     if option.pipeline:
         changes.append(f"{_code('[tool.pipeline] ' + option.pipeline)} says it to CI")
