@@ -16,7 +16,7 @@ import pytest
 import yaml
 from conftest import Bake, Project
 from support import manifest
-from support.options import COOKIECUTTER_JSON, OPTIONS, TEMPLATE, refusal
+from support.options import ALL_OFF, ALL_ON, COOKIECUTTER_JSON, OPTIONS, TEMPLATE, refusal
 
 pytestmark = pytest.mark.render
 
@@ -149,3 +149,13 @@ def test_the_default_bake_keeps_its_size(bake: Bake) -> None:
         "tests/data/default-bake.txt with: PIPELINE_WRITE_SIZE_GUARD=1 uv run pytest "
         "tests/test_manifest.py -k size"
     )
+
+
+def test_the_all_on_and_all_off_bakes_bring_the_most_and_the_least() -> None:
+    """A new option joins ALL_ON and ALL_OFF (tests/support/options.py), or this fails."""
+    for name, option in OPTIONS.items():
+        if not option.adds:
+            continue
+        size = {value: len(option.files_for(value)) + len(option.jobs_for(value)) for value in option.values}
+        assert size[ALL_ON.get(name, option.default)] == max(size.values()), name
+        assert size[ALL_OFF.get(name, option.default)] == min(size.values()), name

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from conftest import Bake, Project
 from support import markdown, validators
-from support.options import CHOICES, QUESTIONS, render_combinations
+from support.options import CHOICES, OPTIONS, QUESTIONS, render_combinations
 
 pytestmark = pytest.mark.render
 
@@ -67,17 +67,29 @@ def test_python_versions_written_once_agree(project: Project) -> None:
     assert pyproject["tool"]["ty"]["environment"]["python-version"] == oldest
 
 
+def test_files_and_jobs_are_what_the_manifest_says_the_answers_bring(project: Project) -> None:
+    answers, package = project.answers, project.package
+    brought_files = {
+        path for name, option in OPTIONS.items() for path in option.files_for(answers[name], package)
+    }
+    brought_jobs = {job for name, option in OPTIONS.items() for job in option.jobs_for(answers[name])}
+    for option in OPTIONS.values():
+        for value in option.values:
+            for relative in option.files_for(value, package):
+                assert project.exists(relative) is (relative in brought_files), relative
+            for workflow, job in option.jobs_for(value):
+                present = project.exists(workflow) and job in project.yaml(workflow)["jobs"]
+                assert present is ((workflow, job) in brought_jobs), (workflow, job)
+
+
 def test_files_follow_the_options(project: Project) -> None:
     answers, pyproject = project.answers, project.toml()
     package = f"src/{project.package}"
     has_cli = answers["cli"] != "none"
-    for relative in (f"{package}/cli.py", f"{package}/__main__.py", "tests/test_cli.py"):
-        assert project.exists(relative) is has_cli, relative
     assert ("scripts" in pyproject["project"]) is has_cli
     assert any(dep.startswith("typer") for dep in pyproject["project"]["dependencies"]) is (
         answers["cli"] == "typer"
     )
-    assert project.exists("codecov.yml") is answers["codecov"]
     assert project.exists(f"{package}/py.typed")
     assert project.exists(f"{package}/__init__.py")
 

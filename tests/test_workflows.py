@@ -277,8 +277,6 @@ def test_optional_workflows_follow_the_options(project: Project) -> None:
         "security.yml",
         "repo-setup.yml",
     } <= names
-    assert ("notify.yml" in names) is (project.answers["notifications"] != "none")
-    assert ("template-sync.yml" in names) is project.answers["template_sync"]
     dependabot = project.yaml(".github/dependabot.yml")
     assert {u["package-ecosystem"] for u in dependabot["updates"]} == {"uv", "github-actions", "pre-commit"}
     assert all("cooldown" in u and "groups" in u for u in dependabot["updates"])
