@@ -266,6 +266,33 @@ def test_switching_options_adds_and_removes_files(
     assert '\nnotify = ["email"]\n' in (project / "pyproject.toml").read_text("utf-8")
 
 
+def test_an_update_follows_the_new_templates_manifest_not_the_stored_one(
+    template: TemplateRepo, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """.cruft.json stores `_options` with the answers, and cruft drops stored `_` keys before it
+    replays: the hook must remove what the template updated to says, never what the old one did."""
+    project = create(template, tmp_path / "out", notifications="none", codecov=False)
+    stored = cruft_state(project)["context"]["cookiecutter"]["_options"]
+    assert stored == template.cookiecutter_json()["_options"]
+    init_project(project, env)
+
+    # The template moves on: the notifications option now also brings a guide.
+    template.write(".github/NOTIFICATIONS.md", "# Notifications\n\nSee docs/deployment.md.\n")
+    context = template.cookiecutter_json()
+    context["_options"]["notifications"]["adds"][0]["files"].append(".github/NOTIFICATIONS.md")
+    (template.path / "cookiecutter.json").write_text(json.dumps(context, indent=2) + "\n", "utf-8")
+    template.commit("Notifications bring a guide")
+
+    cruft("update", "-y", cwd=project, env=env)
+    assert not (project / ".github/NOTIFICATIONS.md").exists()
+    assert not (project / "codecov.yml").exists()
+    assert cruft_state(project)["context"]["cookiecutter"]["_options"] == context["_options"]
+    commit_all(project, env, "Update")
+
+    cruft("update", "-y", "--variables-to-update", '{"notifications": "slack"}', cwd=project, env=env)
+    assert (project / ".github/NOTIFICATIONS.md").is_file()
+
+
 def test_check_and_diff(template: TemplateRepo, tmp_path: Path, env: dict[str, str]) -> None:
     project = create(template, tmp_path / "out")
     init_project(project, env)
