@@ -13,6 +13,7 @@ often as it likes (it reads `_options` from the template it updates to: cruft dr
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from collections.abc import Iterable, Mapping
@@ -136,20 +137,45 @@ def without_jobs(text: str, names: Iterable[str]) -> str:
     left = yaml.safe_load(rewritten)["jobs"]
     if drop & set(left):
         raise ManifestError(f"could not remove {sorted(drop & set(left))}")
+    for name in sorted(drop):
+        # An expression of a kept job that still reads a removed one (`needs.X.result`).
+        if re.search(rf"needs\.{re.escape(name)}\b|needs\[['\"]{re.escape(name)}['\"]\]", rewritten):
+            raise ManifestError(f"a job that stays still reads needs.{name}")
     return rewritten
+
+
+def _inside(root: Path, relative: str) -> Path:
+    target = (root / relative).resolve()
+    if root.resolve() not in target.parents:
+        raise ManifestError(f"{relative!r} is outside the project")
+    return target
+
+
+def check_local_uses(root: Path) -> None:
+    """Every `uses: ./path` left in a workflow names a file or folder that is still there."""
+    for path in sorted((root / ".github" / "workflows").glob("*.y*ml")):
+        for match in re.finditer(
+            r"^\s*(?:-\s+)?uses:\s*['\"]?(\./[^\s'\"#]+)", path.read_text("utf-8"), re.M
+        ):
+            if not (root / match.group(1)).exists():
+                raise ManifestError(f"{path.name} still uses {match.group(1)}, which was removed")
 
 
 def remove_jobs(root: Path, removals: Mapping[str, Iterable[str]]) -> list[str]:
     """Remove jobs from the project's workflows; return "workflow: job" for each one removed."""
     removed = []
     for relative, names in removals.items():
-        path = root / relative
+        if not relative.startswith(".github/workflows/"):
+            raise ManifestError(f"jobs can only be removed from .github/workflows/, not {relative!r}")
+        path = _inside(root, relative)
         if not path.exists():
             continue  # the whole workflow went with an option
-        text = path.read_text(encoding="utf-8")
+        # Bytes, not text mode: the line endings stay the checkout's (LF, or CRLF under Windows'
+        # autocrlf), like every file cookiecutter copies.
+        text = path.read_bytes().decode("utf-8")
         present = [name for name in names if name in (yaml.safe_load(text).get("jobs") or {})]
         if present:
-            path.write_text(without_jobs(text, present), encoding="utf-8")
+            path.write_bytes(without_jobs(text, present).encode("utf-8"))
             removed += [f"{relative}: {name}" for name in present]
     return removed
 
@@ -205,10 +231,11 @@ def next_steps(answers: Mapping[str, Any]) -> str:
 def main(answers_json: str = ANSWERS_JSON, root: Path | None = None) -> int:
     answers = json.loads(answers_json)
     project = root or Path.cwd()
-    remove(project, paths_to_remove(answers))
     try:
+        remove(project, paths_to_remove(answers))
         remove_jobs(project, jobs_to_remove(answers))
-    except (ManifestError, yaml.YAMLError) as problem:
+        check_local_uses(project)
+    except (ManifestError, ValueError, yaml.YAMLError) as problem:
         print(f"error: the template's workflows and _options disagree: {problem}", file=sys.stderr)
         return 1
     # stderr: cruft replays this hook on every diff and update, and stdout must stay a clean patch.

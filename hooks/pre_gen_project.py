@@ -13,6 +13,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 # The only Jinja in this file. tojson escapes every quote character, so the raw string cannot end early.
@@ -370,10 +371,36 @@ def manifest(answers: Mapping[str, Any]) -> Mapping[str, Any]:
     return options
 
 
+STALE_MANIFEST = (
+    "the option manifest of this template (the replay file was written by another version of "
+    "the template, or edited: bake without --replay)"
+)
+
+
+def check_manifest_is_the_templates(answers: Mapping[str, Any]) -> None:
+    """A cookiecutter --replay file brings its own `_options`, which may be another version's.
+
+    Cookiecutter names the template's folder in `_repo_dir` (cruft does not, and cruft always
+    takes `_options` from the template it bakes): there, `_options` must be the one in its
+    cookiecutter.json, or the post-gen hook would keep or remove the wrong files and jobs.
+    """
+    repo_dir = answers.get("_repo_dir")
+    if not isinstance(repo_dir, str) or not repo_dir:
+        return
+    try:
+        template = json.loads(Path(repo_dir, "cookiecutter.json").read_text(encoding="utf-8")).get("_options")
+    except (OSError, ValueError):
+        return  # not a template folder this hook can read: nothing to compare with
+    if json.dumps(template, sort_keys=True) != json.dumps(manifest(answers), sort_keys=True):
+        raise AnswerError("_options", "(from the replay file)", STALE_MANIFEST)
+
+
 def check_choices(answers: Mapping[str, Any]) -> None:
     for field, option in manifest(answers).items():
         if "choices" in option:
-            accepted = list(option["choices"])
+            # A list of [value, label] pairs: the answers reach this hook with keys sorted, so
+            # the order the prompt shows is kept in a list.
+            accepted = [value for value, _ in option["choices"]]
             if answers.get(field) not in accepted:
                 raise AnswerError(field, answers.get(field), f"one of {', '.join(accepted)}")
         elif isinstance(option.get("default"), bool) and not isinstance(answers.get(field), bool):
@@ -388,7 +415,7 @@ def check_combinations(answers: Mapping[str, Any]) -> None:
                 continue
             for other, values in rule["with"].items():
                 if answers.get(other) in values:
-                    values_of = list(option["choices"]) if "choices" in option else [True, False]
+                    values_of = [v for v, _ in option["choices"]] if "choices" in option else [True, False]
                     others = [
                         ("yes" if value else "no") if isinstance(value, bool) else value
                         for value in values_of
@@ -428,6 +455,7 @@ def naming_its_source(
 
 
 CHECKS: tuple[Callable[[Mapping[str, Any]], None], ...] = (
+    check_manifest_is_the_templates,
     check_no_jinja,
     lambda a: check_single_line(a, "project_name"),
     naming_its_source("project_slug", check_slug),

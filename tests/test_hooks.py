@@ -65,7 +65,9 @@ def test_hooks_do_nothing_a_replay_would_regret(name: str) -> None:
         and isinstance(node.value, str)
         and node.value in {"_repo_dir", "_output_dir"}
     ]
-    assert keys == []
+    # cruft passes neither key. The pre-gen hook reads `_repo_dir` only to compare a replay
+    # file's manifest with the template's, a check that is skipped when it is absent.
+    assert keys == (["_repo_dir"] if name == "pre_gen_project" else [])
 
 
 def test_default_answers_are_valid() -> None:
@@ -443,6 +445,25 @@ def test_the_tests_refuse_exactly_what_the_hook_refuses() -> None:
         assert refused is not is_valid(given), row
 
 
+def test_refusals_list_choices_in_the_prompts_order_though_the_answers_arrive_sorted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Cookiecutter's tojson sorts keys: the order the prompt shows must not depend on them."""
+    assert pre_gen.main(json.dumps(answers(publish="testpypi"), sort_keys=True)) == 1
+    assert capsys.readouterr().err.endswith("is not accepted: one of pypi, private-index, none\n")
+
+
+def test_a_replayed_manifest_must_be_the_templates(tmp_path: Path) -> None:
+    pre_gen.validate(answers(_repo_dir=str(TEMPLATE)))
+    edited = json.loads(json.dumps(COOKIECUTTER_JSON["_options"]))
+    del edited["notifications"]["adds"][0]["jobs"]
+    with pytest.raises(pre_gen.AnswerError, match=r"^_options='\(from the replay file\)' is not accepted"):
+        pre_gen.validate(answers(_repo_dir=str(TEMPLATE), _options=edited))
+    # Without a template folder to compare with (cruft), there is nothing to check.
+    pre_gen.validate(answers(_repo_dir=str(tmp_path), _options=edited))
+    pre_gen.validate(answers(_options=edited))
+
+
 def test_paths_follow_answers() -> None:
     everything_on = answers(
         cli="argparse", codecov=True, notifications="slack", template_sync=True, publish="pypi"
@@ -494,6 +515,46 @@ def test_a_removed_job_goes_with_its_comment_and_from_every_needs_list() -> None
     last = post_gen.without_jobs(WORKFLOW, ["c"])
     assert last.endswith("steps: [{run: b}]\n")
     assert list(yaml.safe_load(last)["jobs"]) == ["a", "b"]
+
+
+def test_a_kept_job_reading_a_removed_one_is_a_template_bug() -> None:
+    reads = WORKFLOW.replace("needs: [a, b]", "needs: [a, b]\n    if: needs.b.result == 'success'")
+    with pytest.raises(post_gen.ManifestError, match=r"still reads needs\.b"):
+        post_gen.without_jobs(reads, ["b"])
+
+
+def test_line_endings_stay_the_checkouts(tmp_path: Path) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    crlf = WORKFLOW.replace("\n", "\r\n").encode()
+    (workflows / "w.yml").write_bytes(crlf)
+    (workflows / "lf.yml").write_bytes(WORKFLOW.encode())
+    post_gen.remove_jobs(tmp_path, {".github/workflows/w.yml": ["b"], ".github/workflows/lf.yml": ["b"]})
+    rewritten, lf = (workflows / "w.yml").read_bytes(), (workflows / "lf.yml").read_bytes()
+    assert rewritten.count(b"\n") == rewritten.count(b"\r\n") > 0
+    assert b"\r" not in lf
+    assert rewritten.replace(b"\r\n", b"\n") == lf
+
+
+def test_jobs_are_removed_only_from_the_projects_workflows(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "victim.yml").write_text(WORKFLOW)
+    for outside in ("../victim.yml", ".github/workflows/../../../victim.yml", "victim.yml"):
+        with pytest.raises(post_gen.ManifestError):
+            post_gen.remove_jobs(project, {outside: ["c"]})
+    assert (tmp_path / "victim.yml").read_text() == WORKFLOW
+
+
+def test_a_workflow_left_using_a_removed_file_fails_the_bake(tmp_path: Path) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text("jobs:\n  n:\n    uses: ./.github/workflows/notify.yml\n")
+    still = re.escape("ci.yml still uses ./.github/workflows/notify.yml")
+    with pytest.raises(post_gen.ManifestError, match=still):
+        post_gen.check_local_uses(tmp_path)
+    (workflows / "notify.yml").write_text("on: workflow_call\n")
+    post_gen.check_local_uses(tmp_path)
 
 
 def test_a_job_left_needing_only_removed_jobs_is_a_template_bug() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Bake
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 from support import manifest
@@ -248,3 +250,39 @@ def test_every_refused_combination_is_refused_with_its_reason(
     [ours] = [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
     assert ours.endswith(f"({rule.reason})")
     assert list((tmp_path / "work" / "out").iterdir()) == [], "a refused bake must leave nothing on disk"
+
+
+def _replay_file(path: Path, context: dict[str, Any]) -> Path:
+    """A replay file as cookiecutter writes one (`{"cookiecutter": context}`)."""
+    kept = {
+        key: value for key, value in context.items() if key not in {"_output_dir", "_repo_dir", "_checkout"}
+    }
+    path.write_text(json.dumps({"cookiecutter": kept}), encoding="utf-8")
+    return path
+
+
+def test_a_replay_from_another_template_version_is_refused_in_one_line(tmp_path: Path, bake: Bake) -> None:
+    """The replay brings its own `_options`; one that is not this template's would keep or drop
+    the wrong files and jobs, so it is refused before anything is written."""
+    context = dict(bake().answers)
+    edited = json.loads(json.dumps(context["_options"]))
+    del edited["notifications"]["adds"][0]["jobs"]
+    out = tmp_path / "work" / "out"
+    out.mkdir(parents=True)
+
+    def replay(name: str, options: Any) -> subprocess.CompletedProcess[str]:
+        replay_file = _replay_file(tmp_path / f"{name}.json", {**context, "_options": options})
+        return subprocess.run(
+            [COOKIECUTTER, "--replay-file", str(replay_file), "--output-dir", str(out), str(TEMPLATE)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+
+    refuse(replay("stale", edited), "_options='(from the replay file)'")
+    assert list(out.iterdir()) == []
+    # The same answers with this template's manifest bake.
+    assert replay("current", context["_options"]).returncode == 0
+    assert (out / "example-pipeline-package" / ".github" / "workflows" / "ci.yml").is_file()

@@ -266,6 +266,18 @@ def test_pull_requests_get_the_lean_matrix(project: Project) -> None:
     assert full["codecov"] is project.answers["codecov"]
 
 
+def test_a_channel_without_the_notify_workflow_fails_the_plan(bake: Bake, tmp_path: Path) -> None:
+    """A project baked without notifications has no notify job: listing a channel would do
+    nothing, silently. The plan says so instead."""
+    project = bake(notifications="none").copy_to(tmp_path / "project")
+    pyproject = project.path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text("utf-8").replace("notify = []", 'notify = ["slack"]'), "utf-8")
+    done = project.run(sys.executable, ".github/scripts/ci_plan.py", check=False, env={"GITHUB_OUTPUT": ""})
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()
+    assert "notify = ['slack'], but the project has no .github/workflows/notify.yml" in line
+
+
 def test_optional_workflows_follow_the_options(project: Project) -> None:
     names = set(workflows(project))
     assert {

@@ -69,7 +69,7 @@ class Option:
     def values(self) -> list[Any]:
         """Every accepted answer of a choice or a flag, the default first; [] for free text."""
         if self.kind == "choice":
-            return list(self.raw["choices"])
+            return [value for value, _ in self.raw["choices"]]
         if self.kind == "flag":
             return [self.raw["default"], not self.raw["default"]]
         return []
@@ -139,7 +139,7 @@ def native_keys(options: Mapping[str, Option]) -> tuple[dict[str, Any], dict[str
     for name, option in options.items():
         if option.kind == "choice":
             questions[name] = option.values
-            prompts[name] = {"__prompt__": option.prompt, **option.raw["choices"]}
+            prompts[name] = {"__prompt__": option.prompt, **dict(option.raw["choices"])}
         else:
             questions[name] = option.raw["default"]
             prompts[name] = option.prompt

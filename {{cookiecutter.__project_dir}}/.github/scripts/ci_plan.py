@@ -48,7 +48,11 @@ def python_versions(project: dict[str, Any]) -> list[str]:
 
 
 def plan(
-    pyproject: dict[str, Any], event: str, *, codecov: bool = False
+    pyproject: dict[str, Any],
+    event: str,
+    *,
+    codecov: bool = False,
+    notify_workflow: bool = True,
 ) -> dict[str, Any]:
     pythons = python_versions(pyproject.get("project", {}))
     settings = pyproject.get("tool", {}).get("pipeline", {})
@@ -59,6 +63,13 @@ def plan(
     channels = settings.get("notify", [])
     if not isinstance(channels, list) or not set(channels) <= set(CHANNELS):
         msg = f"[tool.pipeline] notify takes channels from {CHANNELS}, not {channels!r}"
+        raise PlanError(msg)
+    if channels and not notify_workflow:
+        msg = (
+            f"[tool.pipeline] notify = {channels!r}, but the project has no "
+            ".github/workflows/notify.yml (it was baked without notifications; "
+            "switch them on with cruft update --variables-to-update)"
+        )
         raise PlanError(msg)
     if event in LEAN_EVENTS:
         pythons = sorted({pythons[0], pythons[-1]}, key=pythons.index)
@@ -79,8 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         pyproject = tomllib.loads(args.pyproject.read_text(encoding="utf-8"))
-        codecov = (args.pyproject.parent / "codecov.yml").is_file()
-        outputs = plan(pyproject, args.event, codecov=codecov)
+        root = args.pyproject.parent
+        codecov = (root / "codecov.yml").is_file()
+        notify_workflow = (root / ".github" / "workflows" / "notify.yml").is_file()
+        outputs = plan(
+            pyproject, args.event, codecov=codecov, notify_workflow=notify_workflow
+        )
     except (OSError, tomllib.TOMLDecodeError, PlanError) as error:
         print(f"ci_plan: error: {args.pyproject}: {error}", file=sys.stderr)
         return 1
