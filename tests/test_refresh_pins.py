@@ -33,6 +33,9 @@ pytestmark = [
 
 SCRIPT = Path(".github") / "scripts" / "refresh_pins.py"
 RUMDL_HOOKS = "https://github.com/rvben/rumdl-pre-commit"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / ".github" / "scripts"))
+import pins_behind  # noqa: E402
+import refresh_pins  # noqa: E402
 
 
 def wheel(folder: Path, name: str, version: str) -> Path:
@@ -304,9 +307,6 @@ def test_a_push_that_fails_is_one_line_and_exit_3(template: TemplateRepo, tmp_pa
 
 
 def test_a_rev_is_replaced_in_its_own_block_only() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / ".github" / "scripts"))
-    import refresh_pins
-
     text = "repos:\n  - repo: https://a\n    rev: v1\n    hooks: []\n  - repo: https://b\n    rev: v1\n"
     assert refresh_pins.replace_rev(text, "https://b", "v1", "v2").endswith("repo: https://b\n    rev: v2\n")
     assert refresh_pins.replace_pin(
@@ -336,3 +336,107 @@ def test_propose_on_a_detached_head_is_one_line_and_exit_2(template: TemplateRep
     env = {**template.env, "GITHUB_TOKEN": "admin-token", "GITHUB_REPOSITORY": "octo/demo"}
     done = refresh(template, "propose", "--body", str(tmp_path / "body.md"), env=env)
     _one_error_line(done, 2, "not a detached HEAD")
+
+
+def _step(workflow: Path, action: str) -> dict:
+    document = yaml.safe_load(workflow.read_text("utf-8"))
+    [step] = [
+        step
+        for job in document["jobs"].values()
+        for step in job.get("steps", [])
+        if str(step.get("uses", "")).startswith(f"{action}@")
+    ]
+    return step
+
+
+def test_action_inputs_and_ranges_follow_their_sources(
+    template: TemplateRepo, index: LocalIndex, tmp_path: Path
+) -> None:
+    """A newer codecov-cli and uv_build on the index, and Dependabot's bump of the TruffleHog
+    action: the Codecov CLI input and the build backend's range move, and TruffleHog's binary
+    version follows its action's new tag."""
+    import tomllib
+
+    for name, version in (("codecov-cli", "11.4.0"), ("uv_build", "0.14.0")):
+        wheel(index.packages, name, version)
+    template.replace(".github/workflows/security.yml", "# v3.97.0", "# v3.98.0")
+    env = {**template.env, **mirrors(template, tmp_path / "cache")}
+    body = tmp_path / "body.md"
+    done = refresh(template, "prepare", "--index-url", index.url.rstrip("/"), "--body", str(body), env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    workflows = f"{PROJECT_DIR}/.github/workflows"
+    assert template.git("diff", "--name-only").splitlines() == [
+        f"{workflows}/ci.yml",
+        f"{workflows}/security.yml",
+        f"{PROJECT_DIR}/pyproject.toml",
+    ]
+    assert [line for line in body.read_text("utf-8").splitlines() if line.startswith("- `")] == [
+        f"- `{PROJECT_DIR}/pyproject.toml`: uv_build >=0.13.6,<0.14 -> >=0.14.0,<0.15",
+        f"- `{workflows}/ci.yml`: codecov/codecov-action version v11.3.1 -> v11.4.0",
+        f"- `{workflows}/security.yml`: trufflesecurity/trufflehog version 3.97.0 -> 3.98.0",
+    ]
+    # Baked again, as a user gets it: the moves landed and parse.
+    baked = pins_behind.bake(template.path, {}, tmp_path / "rebaked")
+    pyproject = tomllib.loads((baked / "pyproject.toml").read_text("utf-8"))
+    assert pyproject["build-system"]["requires"] == ["uv_build>=0.14.0,<0.15"]
+    assert _step(baked / ".github/workflows/ci.yml", "codecov/codecov-action")["with"]["version"] == "v11.4.0"
+    trufflehog = _step(baked / ".github/workflows/security.yml", "trufflesecurity/trufflehog")
+    assert trufflehog["with"]["version"] == "3.98.0"
+
+
+def test_an_input_whose_action_has_no_tag_comment_is_one_line_and_exit_1(
+    template: TemplateRepo, index: LocalIndex, tmp_path: Path
+) -> None:
+    template.replace(".github/workflows/security.yml", " # v3.97.0", "")
+    env = {**template.env, **mirrors(template, tmp_path / "cache")}
+    done = refresh(template, "prepare", "--index-url", index.url.rstrip("/"), env=env)
+    _one_error_line(
+        done, 1, "trufflesecurity/trufflehog version follows the tag of trufflesecurity/trufflehog"
+    )
+    assert template.git("status", "--porcelain") == f"M {PROJECT_DIR}/.github/workflows/security.yml"
+
+
+def test_an_input_is_replaced_in_its_own_action_s_step_only() -> None:
+    text = (
+        "steps:\n"
+        "  - uses: a/tool@" + "1" * 40 + " # v2.0.0\n"
+        "    with:\n      version: 2.0.0\n"
+        "  - name: other\n    uses: b/tool@" + "2" * 40 + " # v2.0.0\n"
+        "    with:\n      version: 2.0.0\n"
+        "  - uses: a/tool@" + "1" * 40 + " # v2.0.0\n"
+        "  - run: echo\n    with:\n      version: 2.0.0\n"
+    )
+    changed, count = refresh_pins.replace_input(text, "b/tool", "version", "2.0.0", "2.1.0")
+    assert count == 1
+    assert [line.strip() for line in changed.splitlines() if "version" in line] == [
+        "version: 2.0.0",
+        "version: 2.1.0",
+        "version: 2.0.0",
+    ]
+    # A step of a/tool with no input of its own does not reach into the next step's.
+    assert refresh_pins.replace_input(text, "a/tool", "version", "2.0.0", "2.1.0")[1] == 1
+
+
+@pytest.mark.parametrize(
+    ("pinned", "newest", "moved"),
+    [
+        pytest.param(">=0.13.6,<0.14", "0.14.0", ">=0.14.0,<0.15", id="zero-major-minor-wide"),
+        pytest.param("<2", "2.1.0", ">=2.1.0,<3", id="major-wide"),
+        pytest.param(">1,<1.4.0", "1.5.2", ">=1.5.2,<1.6", id="trailing-zero-is-not-a-part"),
+        pytest.param("~=1.2", "2.0", None, id="compatible-release-for-a-person"),
+        pytest.param("<=2", "3.0", None, id="inclusive-bound-for-a-person"),
+        pytest.param(">=1,!=1.5,<2", "2.0", None, id="exclusion-for-a-person"),
+    ],
+)
+def test_the_range_rule(pinned: str, newest: str, moved: str | None) -> None:
+    assert refresh_pins.moved_range(pinned, pins_behind.Version(newest)) == moved
+
+
+def test_a_range_is_found_however_it_is_spelled() -> None:
+    text = 'requires = ["uv_build >= 0.13.6, < 0.14"]\nx = ["my-uv_build<1", "uv-build[x]>=0.13.6,<0.14"]\n'
+    changed, count = refresh_pins.replace_range(text, "uv_build", "<0.14,>=0.13.6", ">=0.14.0,<0.15")
+    assert count == 2
+    assert changed == (
+        'requires = ["uv_build >=0.14.0,<0.15"]\nx = ["my-uv_build<1", "uv-build[x]>=0.14.0,<0.15"]\n'
+    )

@@ -1,4 +1,5 @@
-"""The template repository's own .github/dependabot.yml reads every pin it claims to keep current.
+"""The template repository's own .github/dependabot.yml reads every pin it claims to keep current,
+and every pin of a bake has exactly one updater: Dependabot or .github/scripts/refresh_pins.py.
 
 Dependabot's choice of files is emulated from what dependabot-core's file fetchers read:
 github-actions reads `action.yml`/`action.yaml` and `.github/workflows/*.y?ml` for the directory
@@ -14,8 +15,9 @@ import os
 import re
 import sys
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -26,6 +28,8 @@ from support.options import TEMPLATE
 pytestmark = pytest.mark.render
 
 DEPENDABOT = TEMPLATE / ".github" / "dependabot.yml"
+PROJECT_DIR = "{{cookiecutter.__project_dir}}"
+sys.path.insert(0, str(TEMPLATE / ".github" / "scripts"))
 _YAML = (".yml", ".yaml")
 # A step's or job's `uses: owner/repo[/path]@<40 hex>`, as the template's workflows pin actions.
 _SHA_PIN = re.compile(r"^[ \t]*(?:-[ \t]+)?uses:[ \t]*['\"]?[\w.-]+/[\w./-]+@[0-9a-f]{40}\b", re.MULTILINE)
@@ -162,7 +166,6 @@ def test_only_the_root_directory_reaches_into_github_workflows(tmp_path: Path) -
 
 def test_the_uv_entry_leaves_the_tools_the_bake_also_pins_to_the_refresh(bake: Bake) -> None:
     """A Dependabot bump of the template's copy alone would split it from the bake's pin."""
-    sys.path.insert(0, str(TEMPLATE / ".github" / "scripts"))
     import pins_behind
     import refresh_pins
 
@@ -176,3 +179,100 @@ def test_the_uv_entry_leaves_the_tools_the_bake_also_pins_to_the_refresh(bake: B
     [uv] = [update for update in _config()["updates"] if update["package-ecosystem"] == "uv"]
     ignored = {canonicalize_name(rule["dependency-name"]) for rule in uv.get("ignore", [])}
     assert ignored == own & baked
+
+
+# --- every pin of a bake has an updater ---------------------------------------------------------
+
+DEPENDABOT_ACTIONS = "Dependabot github-actions"
+HOOK_REVS = "Dependabot pre-commit / refresh"
+REFRESH = "refresh"
+NO_UPDATE = "no update needed"
+
+
+def updater(pin: Any, template: Path, config: dict, refreshed: set[tuple[str, str, str]]) -> str | None:
+    """The one updater that moves a bake's pin, or None.
+
+    `refreshed` holds (file, name, pinned) of every pin of the bake refresh_pins.py refreshes
+    (cookiecutter.json's answers): a pin that only another bake has is out of its reach.
+    """
+    import refresh_pins
+
+    source = template / PROJECT_DIR / pin.file
+    reached = (pin.file, pin.name, pin.pinned) in refreshed
+    kind = refresh_pins.refresh_kind(pin)
+    if pin.sha is not None and pin.source.startswith("action:"):
+        return DEPENDABOT_ACTIONS if source in read_by(template, config, "github-actions") else None
+    if kind == "rev":
+        return HOOK_REVS if reached else None
+    if kind in {"pin", "input", "range"}:
+        return REFRESH if reached else None
+    if refresh_pins.needs_no_update(pin):
+        return NO_UPDATE
+    return None
+
+
+def without_updater(
+    pins: Iterable[Any], template: Path, config: dict, refreshed: set[tuple[str, str, str]]
+) -> list[str]:
+    return [
+        f"{pin.file}: {pin.name} {pin.pinned} ({pin.source})"
+        for pin in pins
+        if updater(pin, template, config, refreshed) is None
+    ]
+
+
+def test_every_pin_of_a_bake_has_an_updater(bake: Bake) -> None:
+    """Issue 16: what the bake pins, Dependabot or the weekly refresh moves, or it never needs to."""
+    import pins_behind
+
+    data = pins_behind.load_data()
+    refreshed = {(pin.file, pin.name, pin.pinned) for pin in pins_behind.project_pins(bake().path, data)}
+    used: dict[str, int] = {}
+    for name, answers in data["bakes"].items():
+        pins = pins_behind.project_pins(bake(**answers).path, data)
+        missing = without_updater(pins, TEMPLATE, _config(), refreshed)
+        assert missing == [], f"bake {name}: pins no updater moves: {missing}"
+        for pin in pins:
+            label = str(updater(pin, TEMPLATE, _config(), refreshed))
+            used[label] = used.get(label, 0) + 1
+    # Every updater has pins to move, or the classification has stopped seeing them.
+    assert set(used) == {DEPENDABOT_ACTIONS, HOOK_REVS, REFRESH, NO_UPDATE}, used
+
+
+SYNTHETIC_WORKFLOW = """
+name: ci
+on: push
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+      - run: npx --yes prettier@3.6.2 --check . && pip install "black~=24.1" "pytest>=9"
+"""
+
+
+def test_a_pin_kind_nobody_updates_is_named(tmp_path: Path) -> None:
+    """The check itself: an npm pin, a `~=` range and a container image have no updater."""
+    import pins_behind
+
+    bake = tmp_path / PROJECT_DIR
+    for relative, text in {
+        ".github/workflows/ci.yml": SYNTHETIC_WORKFLOW,
+        "Dockerfile": "FROM python:3.13\n",
+    }.items():
+        (bake / relative).parent.mkdir(parents=True, exist_ok=True)
+        (bake / relative).write_text(text, encoding="utf-8")
+    pins = pins_behind.project_pins(bake, {})
+    refreshed = {(pin.file, pin.name, pin.pinned) for pin in pins}
+    config = {
+        "updates": [{"package-ecosystem": "github-actions", "directory": f"/{PROJECT_DIR}/.github/workflows"}]
+    }
+    nobody = [
+        ".github/workflows/ci.yml: prettier 3.6.2 (npm:prettier)",
+        ".github/workflows/ci.yml: black ~=24.1 (pypi:black)",
+        "Dockerfile: python:3.13 3.13 (image:python:3.13)",
+    ]
+    assert sorted(without_updater(pins, tmp_path, config, refreshed)) == sorted(nobody)
+    # The same workflow in a folder no github-actions entry reads: its SHA pin has no updater either.
+    unread = without_updater(pins, tmp_path, {"updates": []}, refreshed)
+    assert ".github/workflows/ci.yml: actions/checkout v7.0.1 (action:actions/checkout)" in unread

@@ -137,6 +137,8 @@ class Pin:
     components: int | None = None  # compare only the first N release components of the newest
     sha: str | None = None
     hook_repo: str | None = None  # a pre-commit rev: its repository, as .github/pins.toml keys it
+    # A tool version passed to an action: (the action as `uses:` names it, the input's name).
+    action_input: tuple[str, str] | None = None
 
     @property
     def key(self) -> str:
@@ -326,7 +328,13 @@ def workflow_pins(path: Path, file: str, action_inputs: Mapping[str, Any]) -> It
             if value is None:
                 continue
             kind = "pypi" if "pypi" in source else "action"
-            yield Pin(file, f"{uses} {input_name}", str(value), f"{kind}:{source[kind]}")
+            yield Pin(
+                file,
+                f"{uses} {input_name}",
+                str(value),
+                f"{kind}:{source[kind]}",
+                action_input=(uses, input_name),
+            )
 
 
 def text_pins(path: Path, file: str, not_pins: Iterable[str] = ()) -> Iterator[Pin]:

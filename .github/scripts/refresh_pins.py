@@ -6,7 +6,13 @@
 `prepare` bakes the template (cookiecutter.json's answers) and refreshes the bake:
 `pre-commit autoupdate` moves the hook revs; .github/scripts/pins_behind.py finds the `name==X`
 pins behind their newest release on the package index (a tool that is also a hook follows the
-hook's new rev instead, so the two stay one version). Each move is written back into the
+hook's new rev instead, so the two stay one version). Tool versions passed to an action
+(.github/pins.toml [action-inputs]) move the same way when their source is the package index,
+keeping their written form (`v11.3.1` -> `v11.4.0`); one whose source is the action itself
+follows the `# vX.Y.Z` comment of that action's SHA pin in the same file, which Dependabot
+moves. A range whose upper bound excludes the newest release becomes `>=NEWEST,<NEXT`, NEXT
+cut at the depth of the old bound (`>=0.13.6,<0.14` and 0.14.2 -> `>=0.14.2,<0.15`); a lower
+bound alone admits every newer release and never moves. Each move is written back into the
 template file the bake came from (`{{cookiecutter.__project_dir}}/...`, Jinja and all, by
 replacing the pinned text only); the template's own `pyproject.toml` pins of the same tools
 follow, then `uv lock --upgrade-package` for those. The template is baked again and every pin
@@ -22,7 +28,9 @@ GITHUB_SERVER_URL (GitHub's own by default).
 
 Exit codes:
   0  done (changed or not)
-  1  the template, baked again, does not hold the pins written into it
+  1  the template, baked again, does not hold the pins written into it, or a pin cannot be moved
+     without a person (ahead of what it follows, a range with no rewrite rule, an action input
+     whose action is not pinned once in its file)
   2  usage error: a bad option, GITHUB_TOKEN or GITHUB_REPOSITORY missing, a change outside the
      files the refresh may touch
   3  a tool failed: cookiecutter, pre-commit autoupdate, pins_behind.py, uv lock, git, or the
@@ -71,9 +79,10 @@ class Move:
     """One pin moved in one template file."""
 
     file: str  # relative to the template
-    name: str  # the tool, or the hook repository's URL
-    old: str
+    name: str  # the tool, the hook repository's URL, or "ACTION INPUT" for an action input
+    old: str  # as written
     new: str
+    kind: str = "pin"  # "rev", "pin" (name==X), "input" (an action's `with:`), "range"
 
     def line(self) -> str:
         return f"`{self.file}`: {self.name} {self.old} -> {self.new}"
@@ -122,6 +131,50 @@ def replace_pin(text: str, name: str, old: str, new: str) -> tuple[str, int]:
     return pattern.subn(lambda match: match[1] + new, text)
 
 
+def replace_input(text: str, action: str, name: str, old: str, new: str) -> tuple[str, int]:
+    """`name: old` as `name: new` in every step that uses `action` (the step's own lines only)."""
+    step = re.compile(
+        r"(^[ \t]*(?:-[ \t]+)?uses:[ \t]*['\"]?" + re.escape(action) + r"@[^\n]*\n"
+        r"(?:(?![ \t]*-[ \t])[^\n]*\n)*?"  # never into the next step
+        r"[ \t]+" + re.escape(name) + r":[ \t]*['\"]?)" + re.escape(old) + r"(?=['\"]?[ \t]*(?:#|\n|$))",
+        re.MULTILINE,
+    )
+    return step.subn(lambda match: match[1] + new, text)
+
+
+def _written_ranges(text: str, name: str) -> list[re.Match[str]]:
+    """Each `name[extras]<range>` in text, the range as written up to a quote, `;` or line end."""
+    spelled = "[-_.]+".join(re.escape(part) for part in re.split(r"[-_.]+", name))
+    pattern = re.compile(
+        r"(?<![\w.\-/])" + spelled + r"(?:\[[\w,\s-]*\])?[ \t]*(?P<range>[<>=!~][^\"'\n;#]*?)"
+        r"(?=[ \t]*(?:[\"'\n;#]|$))",
+        re.IGNORECASE,
+    )
+    return list(pattern.finditer(text))
+
+
+def _same_range(written: str, pinned: str) -> bool:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        return SpecifierSet(written) == SpecifierSet(pinned)
+    except InvalidSpecifier:
+        return False
+
+
+def written_range(text: str, name: str, pinned: str) -> str | None:
+    """The range of `name` as the file writes it (`>=0.13.6,<0.14`), `pinned` in any spelling."""
+    return next((m["range"] for m in _written_ranges(text, name) if _same_range(m["range"], pinned)), None)
+
+
+def replace_range(text: str, name: str, old: str, new: str) -> tuple[str, int]:
+    """Every range of `name` equal to `old` (however spelled) as `new`."""
+    matches = [m for m in _written_ranges(text, name) if _same_range(m["range"], old)]
+    for match in reversed(matches):
+        text = text[: match.start("range")] + new + text[match.end("range") :]
+    return text, len(matches)
+
+
 def _rewrite(template: Path, relative: str, change: Any) -> None:
     path = template / relative
     try:
@@ -139,6 +192,80 @@ def _pin_rewriter(relative: str, name: str, old: str, new: str) -> Any:
         return changed
 
     return change
+
+
+def _counted_rewriter(relative: str, what: str, replace: Any) -> Any:
+    def change(text: str) -> str:
+        changed, count = replace(text)
+        if count == 0:
+            raise Failed(f"{relative}: no {what} to move", EXIT_MISMATCH)
+        return changed
+
+    return change
+
+
+# --- prepare: which updater a pin has ------------------------------------------------------------
+
+
+def needs_no_update(pin: Any) -> bool:
+    """A lower bound alone (`pytest>=9`): every newer release is admitted, so it never moves."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    if not pin.source.startswith("pypi:") or pin.hook_repo or pin.action_input:
+        return False
+    try:
+        specifier = SpecifierSet(pin.pinned)
+    except InvalidSpecifier:
+        return False
+    return len(specifier) > 0 and all(item.operator in {">=", ">"} for item in specifier)
+
+
+def _upper_bound_depth(pinned: str) -> int | None:
+    """How many parts the `<` bound of a range has (`<0.14`: 2; `<2.0`: 1), for the ranges the refresh can
+    move: one upper bound `<`, with at most lower bounds beside it. None for any other
+    (`~=`, `<=`, `==X.*`, `!=`: a person decides)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import Version
+
+    try:
+        specifier = SpecifierSet(pinned)
+    except InvalidSpecifier:
+        return None
+    uppers = [item for item in specifier if item.operator == "<"]
+    if len(uppers) != 1 or any(item.operator not in {"<", ">=", ">"} for item in specifier):
+        return None
+    release = list(Version(uppers[0].version).release)
+    while len(release) > 1 and release[-1] == 0:  # `<2.0` is as wide as `<2`
+        release.pop()
+    return len(release)
+
+
+def moved_range(pinned: str, newest: Any) -> str | None:
+    """The range written when `pinned` excludes `newest`: `>=NEWEST,<NEXT`, NEXT being newest
+    cut to as many parts as the old upper bound, its last part plus one (`<0.14` -> `<0.15` for
+    0.14.x, `<2` -> `<3` for 2.x): the range keeps its width and admits the newest. None for a
+    range with no such rule."""
+    depth = _upper_bound_depth(pinned)
+    if depth is None:
+        return None
+    release = [*newest.release[:depth], *[0] * (depth - len(newest.release))]
+    release[-1] += 1
+    return f">={newest},<{'.'.join(str(part) for part in release)}"
+
+
+def refresh_kind(pin: Any) -> str | None:
+    """What `prepare` does with a pin of the bake it refreshes: "rev" (pre-commit autoupdate),
+    "pin" (`name==X`), "input" (a tool version passed to an action), "range" (an upper-bounded
+    range); None when it does nothing with it. plan() moves exactly these."""
+    if pin.hook_repo is not None:
+        return "rev" if pin.file == ".pre-commit-config.yaml" else None
+    if _exact([pin]):
+        return "pin"
+    if pin.action_input is not None and pin.source.startswith(("pypi:", "action:")):
+        return "input"
+    if pin.source.startswith("pypi:") and _upper_bound_depth(pin.pinned) is not None:
+        return "range"
+    return None
 
 
 # --- prepare: what moves -------------------------------------------------------------------------
@@ -166,10 +293,14 @@ def hook_versions(revs: Mapping[str, str], data: Mapping[str, Any]) -> dict[str,
 
 
 def _exact(pins: Iterable[Any]) -> list[tuple[str, str, str]]:
+    """`name==X` tool pins; a lock's versions are uv's to move, not text to replace."""
     return [
         (pin.file, pin.name, pin.pinned.removeprefix("=="))
         for pin in pins
-        if pin.source.startswith("pypi:") and pin.pinned.startswith("==") and pin.hook_repo is None
+        if pin.source.startswith("pypi:")
+        and pin.pinned.startswith("==")
+        and pin.hook_repo is None
+        and Path(pin.file).name != "uv.lock"
     ]
 
 
@@ -188,8 +319,10 @@ def own_pins(template: Path) -> list[tuple[str, str, str]]:
 
 
 def behind(project: Path, index: str) -> dict[str, str]:
-    """Tool (canonical name) -> newest release, for the bake's pins behind, from pins_behind --json."""
+    """Package (canonical name) -> newest release on the index, for the bake's pins behind, from
+    pins_behind --json (an action input is named by its package: codecov-cli, not the action)."""
     from packaging.utils import canonicalize_name
+    from packaging.version import Version
 
     script = Path(__file__).with_name("pins_behind.py")
     command = [sys.executable, str(script), "--project", str(project), "--json", "--index-url", index]
@@ -200,7 +333,13 @@ def behind(project: Path, index: str) -> dict[str, str]:
         found = json.loads(done.stdout)["behind"]
     except (ValueError, KeyError, TypeError):
         raise Failed("pins_behind.py --json printed no JSON report") from None
-    return {str(canonicalize_name(item["name"])): item["newest"] for item in found}
+    newest: dict[str, str] = {}
+    for item in found:
+        kind, _, package = item["source"].partition(":")
+        key = str(canonicalize_name(package))
+        if kind == "pypi" and Version(item["newest"]) > Version(newest.get(key, "0")):
+            newest[key] = item["newest"]
+    return newest
 
 
 def autoupdate(project: Path) -> None:
@@ -229,31 +368,44 @@ def plan(template: Path, project: Path, data: Mapping[str, Any], index: str) -> 
     """The moves that bring the template to the refreshed bake, and the tool versions meant."""
     from packaging.utils import canonicalize_name
     from packaging.version import Version
+    from pins_behind import project_pins
 
     config = project / ".pre-commit-config.yaml"
     old_revs = hook_revs(config)
     autoupdate(project)
     new_revs = hook_revs(config)
     moves = [
-        Move(f"{PROJECT_DIR}/.pre-commit-config.yaml", url, rev, new_revs[url])
+        Move(f"{PROJECT_DIR}/.pre-commit-config.yaml", url, rev, new_revs[url], "rev")
         for url, rev in old_revs.items()
         if new_revs.get(url, rev) != rev
     ]
     hooks = hook_versions(new_revs, data)
     newest = behind(project, index)
     meant = dict(hooks)
-    for file, name, version in exact_pins(project, data):
-        key = str(canonicalize_name(name))
+    pins = project_pins(project, data)
+
+    def follow(file: str, shown: str, key: str, version: str, what: str) -> str:
+        """The version a tool pin moves to: its hook's, else the newest, else as meant elsewhere."""
         target = hooks.get(key) or newest.get(key) or meant.get(key) or version
         meant.setdefault(key, target)
         if Version(target) < Version(version):
             raise Failed(
-                f"{PROJECT_DIR}/{file}: {name}=={version} is ahead of its hook's rev ({target}); "
+                f"{PROJECT_DIR}/{file}: {shown} is ahead of {what} ({target}); "
                 "move the hook rev or the pin by hand",
                 EXIT_MISMATCH,
             )
+        return target
+
+    for file, name, version in _exact(pins):
+        target = follow(file, f"{name}=={version}", str(canonicalize_name(name)), version, "its hook's rev")
         if target != version:
             moves.append(Move(f"{PROJECT_DIR}/{file}", name, f"=={version}", f"=={target}"))
+    for pin in pins:
+        kind = refresh_kind(pin)
+        if kind == "input":
+            moves += _input_move(pin, pins, follow)
+        elif kind == "range" and pin.key and str(canonicalize_name(pin.key)) in newest:
+            moves += _range_move(project, pin, Version(newest[str(canonicalize_name(pin.key))]))
     # The template's own pins of the same tools run its tests with the versions the bake pins.
     for file, name, version in own_pins(template):
         target = meant.get(str(canonicalize_name(name)), version)
@@ -262,10 +414,78 @@ def plan(template: Path, project: Path, data: Mapping[str, Any], index: str) -> 
     return moves, meant
 
 
+def _input_move(pin: Any, pins: list[Any], follow: Any) -> list[Move]:
+    """An action input keeps its written form (a leading `v` stays); its version is the package's
+    (like a `==` pin) or, when the action ships the tool, the action's own `# vX.Y.Z` comment."""
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+    from pins_behind import _version
+
+    prefix = "v" if pin.pinned.startswith("v") else ""
+    version = pin.pinned.removeprefix("v")
+    if _version(version) is None:
+        raise Failed(f"{PROJECT_DIR}/{pin.file}: {pin.name} is {pin.pinned!r}, not a version", EXIT_MISMATCH)
+    if pin.source.startswith("pypi:"):
+        shown = f"{pin.name} {pin.pinned}"
+        target = follow(pin.file, shown, str(canonicalize_name(pin.key)), version, "its hook's rev")
+    else:
+        tags = sorted(
+            {other.pinned for other in pins if other.file == pin.file and other.sha and other.key == pin.key}
+        )
+        if len(tags) != 1 or _version(tags[0]) is None:
+            found = f"pins it at {', '.join(tags)}" if tags else "does not pin it by SHA"
+            raise Failed(
+                f"{PROJECT_DIR}/{pin.file}: {pin.name} follows the tag of {pin.key}, and the file {found}: "
+                "one SHA pin with a `# vX.Y.Z` comment is needed",
+                EXIT_MISMATCH,
+            )
+        target = tags[0].removeprefix("v")
+        if Version(target) < Version(version):
+            raise Failed(
+                f"{PROJECT_DIR}/{pin.file}: {pin.name} {pin.pinned} is ahead of {pin.key} {tags[0]}; "
+                "move it by hand",
+                EXIT_MISMATCH,
+            )
+    if target == version:
+        return []
+    return [Move(f"{PROJECT_DIR}/{pin.file}", pin.name, pin.pinned, prefix + target, "input")]
+
+
+def _range_move(project: Path, pin: Any, newest: Any) -> list[Move]:
+    from packaging.specifiers import SpecifierSet
+
+    if SpecifierSet(pin.pinned).contains(newest):
+        return []
+    new = moved_range(pin.pinned, newest)
+    written = written_range((project / pin.file).read_text(encoding="utf-8"), pin.name, pin.pinned)
+    if new is None or written is None:
+        raise Failed(
+            f"{PROJECT_DIR}/{pin.file}: {pin.name}{pin.pinned} excludes {newest} and has no rewrite rule; "
+            "move it by hand",
+            EXIT_MISMATCH,
+        )
+    return [Move(f"{PROJECT_DIR}/{pin.file}", pin.name, written.strip(), new, "range")]
+
+
 def apply(template: Path, moves: Iterable[Move]) -> None:
     for move in moves:
-        if move.file.endswith(".pre-commit-config.yaml"):
+        if move.kind == "rev":
             _rewrite(template, move.file, lambda text, m=move: replace_rev(text, m.name, m.old, m.new))
+        elif move.kind == "input":
+            action, _, name = move.name.partition(" ")
+            change = _counted_rewriter(
+                move.file,
+                f"`{name}: {move.old}` in a step of {action}",
+                lambda text, m=move, a=action, n=name: replace_input(text, a, n, m.old, m.new),
+            )
+            _rewrite(template, move.file, change)
+        elif move.kind == "range":
+            change = _counted_rewriter(
+                move.file,
+                f"`{move.name}{move.old}`",
+                lambda text, m=move: replace_range(text, m.name, m.old, m.new),
+            )
+            _rewrite(template, move.file, change)
         else:
             old, new = move.old.removeprefix("=="), move.new.removeprefix("==")
             _rewrite(template, move.file, _pin_rewriter(move.file, move.name, old, new))
@@ -274,6 +494,7 @@ def apply(template: Path, moves: Iterable[Move]) -> None:
 def check(template: Path, output: Path, data: Mapping[str, Any], moves: list[Move], meant: dict) -> None:
     """Bake again: every moved pin is there, and each tool has the one version meant."""
     from packaging.utils import canonicalize_name
+    from pins_behind import project_pins
 
     project = _bake(template, output)
     revs = hook_revs(project / ".pre-commit-config.yaml")
@@ -281,17 +502,30 @@ def check(template: Path, output: Path, data: Mapping[str, Any], moves: list[Mov
         if move.file.endswith(".pre-commit-config.yaml") and revs.get(move.name) != move.new:
             raise Failed(f"baked again, {move.name} is at rev {revs.get(move.name)}, not {move.new}", 1)
     found = {str(key): version for key, version in hook_versions(revs, data).items()}
-    for file, name, version in exact_pins(project, data):
+    pins = project_pins(project, data)
+    for file, name, version in _exact(pins):
         key = str(canonicalize_name(name))
         expected = meant.get(key, version)
         if version != expected or found.setdefault(key, version) != version:
             raise Failed(f"baked again, {file} pins {name}=={version}, not {expected}", EXIT_MISMATCH)
+    for move in moves:
+        if move.kind not in {"input", "range"}:
+            continue
+        file = move.file.removeprefix(f"{PROJECT_DIR}/")
+        seen = sorted({pin.pinned for pin in pins if pin.file == file and pin.name == move.name})
+        landed = [_same_range(text, move.new) if move.kind == "range" else text == move.new for text in seen]
+        if not seen or not all(landed):
+            raise Failed(
+                f"baked again, {file} has {move.name} {', '.join(seen) or 'nowhere'}, not {move.new}",
+                EXIT_MISMATCH,
+            )
 
 
 def body(moves: list[Move]) -> str:
     lines = [
-        "Pins that Dependabot cannot move: the bake's pre-commit revs and `==` tool pins, written",
-        "into the template's files, and the template's own pins of the same tools.",
+        "Pins that Dependabot cannot move: the bake's pre-commit revs, `==` tool pins, tool versions",
+        "passed to actions and ranges that exclude the newest release, written into the template's",
+        "files, and the template's own pins of the same tools.",
         "Made by `.github/workflows/refresh-pins.yml` (`.github/scripts/refresh_pins.py`).",
         "",
         *(f"- {move.line()}" for move in moves),
