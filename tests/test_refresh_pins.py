@@ -101,6 +101,41 @@ def lock_versions(template: TemplateRepo) -> dict[str, str]:
     return {package["name"]: package.get("version", "") for package in lock["package"]}
 
 
+def propose_env(template: TemplateRepo, github: FakeGitHub | None = None, **extra: str) -> dict[str, str]:
+    """The propose job's environment: a run on the default branch, main."""
+    env = {
+        **template.env,
+        "GITHUB_TOKEN": "admin-token",
+        "GITHUB_REPOSITORY": "octo/demo",
+        "GITHUB_REF": "refs/heads/main",
+        "DEFAULT_BRANCH": "main",
+        **({"GITHUB_API_URL": github.url} if github else {}),
+    }
+    return {**env, **extra}
+
+
+def listed(tmp_path: Path, *paths: str) -> str:
+    """prepare's list of changed files, as propose reads it."""
+    target = tmp_path / "files.txt"
+    target.write_text("".join(f"{path}\n" for path in paths), encoding="utf-8")
+    return str(target)
+
+
+def bare_remote(tmp_path: Path) -> Path:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
+    return remote
+
+
+def remote_head(remote: Path) -> str:
+    return subprocess.run(
+        ["git", "--git-dir", str(remote), "rev-parse", "refs/heads/refresh-pins"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
 @pytest.fixture
 def github(description: Description) -> Iterator[FakeGitHub]:
     fake = FakeGitHub(description)
@@ -123,9 +158,20 @@ def test_newer_releases_are_written_into_the_template_and_proposed(
         "GITHUB_OUTPUT": str(tmp_path / "output"),
     }
     body, patch = tmp_path / "out" / "body.md", tmp_path / "out" / "changes.patch"
+    files = tmp_path / "out" / "files.txt"
     index_api = index.url.rstrip("/")
     done = refresh(
-        template, "prepare", "--index-url", index_api, "--body", str(body), "--patch", str(patch), env=env
+        template,
+        "prepare",
+        "--index-url",
+        index_api,
+        "--body",
+        str(body),
+        "--patch",
+        str(patch),
+        "--files",
+        str(files),
+        env=env,
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -145,26 +191,41 @@ def test_newer_releases_are_written_into_the_template_and_proposed(
     assert f"`{PROJECT_DIR}/pyproject.toml`: ty ==0.0.108 -> ==0.0.109" in text
     assert "`pyproject.toml`: rumdl ==0.3.0 -> ==0.3.1" in text
     assert patch.read_text("utf-8").startswith("diff --git")
+    assert sorted(files.read_text("utf-8").splitlines()) == [
+        "pyproject.toml",
+        "uv.lock",
+        f"{PROJECT_DIR}/.pre-commit-config.yaml",
+        f"{PROJECT_DIR}/pyproject.toml",
+    ]
 
     # The propose job: a fresh checkout; the script checks and applies the patch, commits,
     # pushes and opens the PR.
     template.git("reset", "--quiet", "--hard")
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
+    remote = bare_remote(tmp_path)
     github.repos["octo/demo"].branches.add("refresh-pins")
-    propose_env = {
-        **template.env,
-        "GITHUB_TOKEN": "admin-token",
-        "GITHUB_REPOSITORY": "octo/demo",
-        "GITHUB_API_URL": github.url,
-    }
-    args = ("propose", "--patch", str(patch), "--body", str(body), "--remote", str(remote))
-    for attempt in range(2):
-        done = refresh(template, *args, env=propose_env)
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert done.stdout.startswith("opened " if attempt == 0 else "updated ")
-        # Next week's run starts again from main with the same change: the branch is reused.
-        template.git("switch", "--quiet", "main")
+    args = (
+        "propose",
+        "--patch",
+        str(patch),
+        "--files",
+        str(files),
+        "--body",
+        str(body),
+        "--remote",
+        str(remote),
+    )
+    done = refresh(template, *args, env=propose_env(template, github))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("opened ")
+    first = remote_head(remote)
+    # Next week's run starts again from main with the same change: the branch holds that tree
+    # already, so nothing is pushed (no CI started again) and the pull request is updated.
+    template.git("switch", "--quiet", "main")
+    done = refresh(template, *args, env=propose_env(template, github))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0] == "refresh-pins already holds this change: nothing pushed"
+    assert done.stdout.splitlines()[1].startswith("updated ")
+    assert remote_head(remote) == first
     [created] = github.calls_to("pulls/create")
     assert (created.body["head"], created.body["base"]) == ("refresh-pins", "main")
     assert len(github.calls_to("pulls/update")) == 1
@@ -191,9 +252,17 @@ def test_nothing_newer_changes_nothing_and_opens_no_pull_request(
     assert "nothing to refresh" in done.stdout
     assert template.git("status", "--porcelain") == ""
     assert (tmp_path / "output").read_text("utf-8") == "changed=false\n"
-    propose_env = {**template.env, "GITHUB_TOKEN": "admin-token", "GITHUB_REPOSITORY": "octo/demo"}
-    propose_env["GITHUB_API_URL"] = github.url
-    done = refresh(template, "propose", "--body", str(tmp_path / "none.md"), env=propose_env)
+    assert "still open is left as it is" in done.stdout
+    files = listed(tmp_path)
+    done = refresh(
+        template,
+        "propose",
+        "--body",
+        str(tmp_path / "none.md"),
+        "--files",
+        files,
+        env=propose_env(template, github),
+    )
     assert (done.returncode, done.stdout.strip()) == (0, "nothing to propose: the work tree has no change")
     assert github.calls == []
 
@@ -224,7 +293,7 @@ def test_hook_repositories_out_of_reach_are_one_line_and_exit_3(
     ("args", "message"),
     [
         pytest.param(["prepare", "--index-url", "ftp://x"], "is not an http:// or https:// URL", id="index"),
-        pytest.param(["propose"], "the following arguments are required: --body", id="no-body"),
+        pytest.param(["propose"], "the following arguments are required: --body, --files", id="no-body"),
         pytest.param([], "the following arguments are required: command", id="no-command"),
     ],
 )
@@ -236,8 +305,10 @@ def test_propose_refuses_a_change_outside_the_files_it_may_write(
     template: TemplateRepo, tmp_path: Path
 ) -> None:
     (template.path / ".github" / "workflows" / "ci.yml").write_text("on: push\n", encoding="utf-8")
-    env = {**template.env, "GITHUB_TOKEN": "admin-token", "GITHUB_REPOSITORY": "octo/demo"}
-    done = refresh(template, "propose", "--body", str(tmp_path / "body.md"), env=env)
+    files = listed(tmp_path, ".github/workflows/ci.yml")
+    done = refresh(
+        template, "propose", "--body", str(tmp_path / "body.md"), "--files", files, env=propose_env(template)
+    )
     _one_error_line(
         done, 2, "refused: the change touches files the refresh never writes: .github/workflows/ci.yml"
     )
@@ -256,8 +327,18 @@ def test_a_patch_that_rewrites_the_script_is_refused_before_it_is_applied(
     patch = tmp_path / "changes.patch"
     patch.write_text(template.git("diff") + "\n", encoding="utf-8")
     template.git("checkout", "--", ".")
-    env = {**template.env, "GITHUB_TOKEN": "admin-token", "GITHUB_REPOSITORY": "octo/demo"}
-    done = refresh(template, "propose", "--patch", str(patch), "--body", str(tmp_path / "b.md"), env=env)
+    files = listed(tmp_path, SCRIPT.as_posix(), "uv.lock")
+    done = refresh(
+        template,
+        "propose",
+        "--patch",
+        str(patch),
+        "--files",
+        files,
+        "--body",
+        str(tmp_path / "b.md"),
+        env=propose_env(template),
+    )
     _one_error_line(
         done, 2, f"refused: the change touches files the refresh never writes: {SCRIPT.as_posix()}"
     )
@@ -268,8 +349,9 @@ def test_a_patch_that_rewrites_the_script_is_refused_before_it_is_applied(
 def test_propose_without_a_token_is_one_line_and_exit_2(template: TemplateRepo, tmp_path: Path) -> None:
     env = {key: value for key, value in template.env.items() if key != "GITHUB_TOKEN"}
     # -S -I: no site-packages, as the propose job's bare python3 has none.
+    command = ["propose", "--body", str(tmp_path / "b"), "--files", str(tmp_path / "f")]
     done = subprocess.run(
-        [sys.executable, "-S", "-I", str(template.path / SCRIPT), "propose", "--body", str(tmp_path / "b")],
+        [sys.executable, "-S", "-I", str(template.path / SCRIPT), *command],
         cwd=template.path,
         env=env,
         capture_output=True,
@@ -284,25 +366,26 @@ def test_github_refusing_the_pull_request_is_one_line_and_exit_3(
 ) -> None:
     replace_in(template.path / "pyproject.toml", '"rumdl==', '"rumdl==9')
     (tmp_path / "body.md").write_text("body\n", encoding="utf-8")
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
-    env = {
-        **template.env,
-        "GITHUB_TOKEN": "reader-token",
-        "GITHUB_REPOSITORY": "octo/demo",
-        "GITHUB_API_URL": github.url,
-    }
-    done = refresh(template, "propose", "--body", str(tmp_path / "body.md"), "--remote", str(remote), env=env)
+    remote = bare_remote(tmp_path)
+    env = propose_env(template, github, GITHUB_TOKEN="reader-token")
+    files = listed(tmp_path, "pyproject.toml")
+    args = ("--body", str(tmp_path / "body.md"), "--files", files, "--remote", str(remote))
+    done = refresh(template, "propose", *args, env=env)
     _one_error_line(done, 3, "GitHub answered HTTP 403 to POST")
 
 
-def test_a_push_that_fails_is_one_line_and_exit_3(template: TemplateRepo, tmp_path: Path) -> None:
+def test_a_push_that_fails_is_one_line_and_exit_3(
+    template: TemplateRepo, github: FakeGitHub, tmp_path: Path
+) -> None:
     replace_in(template.path / "pyproject.toml", '"rumdl==', '"rumdl==9')
     (tmp_path / "body.md").write_text("body\n", encoding="utf-8")
-    env = {**template.env, "GITHUB_TOKEN": "admin-token", "GITHUB_REPOSITORY": "octo/demo"}
-    done = refresh(
-        template, "propose", "--body", str(tmp_path / "body.md"), "--remote", str(tmp_path / "no"), env=env
-    )
+    remote = bare_remote(tmp_path)
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho declined >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    files = listed(tmp_path, "pyproject.toml")
+    args = ("--body", str(tmp_path / "body.md"), "--files", files, "--remote", str(remote))
+    done = refresh(template, "propose", *args, env=propose_env(template, github))
     _one_error_line(done, 3, "git push exited")
 
 
@@ -333,8 +416,10 @@ def test_propose_on_a_detached_head_is_one_line_and_exit_2(template: TemplateRep
     template.git("switch", "--quiet", "--detach")
     replace_in(template.path / "pyproject.toml", '"rumdl==', '"rumdl==9')
     (tmp_path / "body.md").write_text("body\n", encoding="utf-8")
-    env = {**template.env, "GITHUB_TOKEN": "admin-token", "GITHUB_REPOSITORY": "octo/demo"}
-    done = refresh(template, "propose", "--body", str(tmp_path / "body.md"), env=env)
+    files = listed(tmp_path, "pyproject.toml")
+    done = refresh(
+        template, "propose", "--body", str(tmp_path / "body.md"), "--files", files, env=propose_env(template)
+    )
     _one_error_line(done, 2, "not a detached HEAD")
 
 
@@ -440,3 +525,167 @@ def test_a_range_is_found_however_it_is_spelled() -> None:
     assert changed == (
         'requires = ["uv_build >=0.14.0,<0.15"]\nx = ["my-uv_build<1", "uv-build[x]>=0.14.0,<0.15"]\n'
     )
+
+
+# --- what propose refuses, and what it leaves alone ------------------------------------------------
+
+
+def _a_change(template: TemplateRepo, tmp_path: Path) -> tuple[str, ...]:
+    """A change prepare could have made, its body and list: the arguments propose is given."""
+    replace_in(template.path / "pyproject.toml", '"rumdl==', '"rumdl==9')
+    (tmp_path / "body.md").write_text("body\n", encoding="utf-8")
+    return ("--body", str(tmp_path / "body.md"), "--files", listed(tmp_path, "pyproject.toml"))
+
+
+@pytest.mark.parametrize(
+    ("extra", "ref"),
+    [
+        pytest.param({"GITHUB_REF": "refs/heads/mine"}, "refs/heads/mine", id="a-branch-of-its-own"),
+        # A scheduled run's event names no repository: the API names the default branch.
+        pytest.param({"GITHUB_REF": "refs/heads/mine", "DEFAULT_BRANCH": ""}, "refs/heads/mine", id="asked"),
+        pytest.param({"GITHUB_REF": ""}, "(GITHUB_REF unset)", id="no-ref"),
+    ],
+)
+def test_propose_runs_from_the_default_branch_only(
+    template: TemplateRepo, github: FakeGitHub, tmp_path: Path, extra: dict[str, str], ref: str
+) -> None:
+    args = _a_change(template, tmp_path)
+    remote = bare_remote(tmp_path)
+    done = refresh(
+        template, "propose", *args, "--remote", str(remote), env=propose_env(template, github, **extra)
+    )
+    _one_error_line(done, 2, f"refused: propose runs from refs/heads/main only, not {ref}")
+    assert github.writes() == []
+    assert template.git("branch", "--list", "refresh-pins") == ""
+
+
+def test_a_person_s_commit_on_the_branch_is_never_pushed_over(
+    template: TemplateRepo, github: FakeGitHub, tmp_path: Path
+) -> None:
+    """A maintainer's fix on the open pull request survives next week's run."""
+    args = _a_change(template, tmp_path)
+    remote = bare_remote(tmp_path)
+    github.repos["octo/demo"].branches.add("refresh-pins")
+    env = propose_env(template, github)
+    assert refresh(template, "propose", *args, "--remote", str(remote), env=env).returncode == 0
+    template.git("commit", "--quiet", "--allow-empty", "-m", "fix the refresh by hand")
+    template.git("push", "--quiet", str(remote), "refresh-pins")
+    fixed = remote_head(remote)
+    template.git("switch", "--quiet", "main")
+    replace_in(template.path / "pyproject.toml", '"rumdl==', '"rumdl==9')
+    done = refresh(template, "propose", *args, "--remote", str(remote), env=env)
+    _one_error_line(done, 2, "merge or close its pull request (and delete the branch) first")
+    assert remote_head(remote) == fixed
+    assert len(github.calls_to("pulls/update")) == 0
+
+
+def test_an_open_refresh_pull_request_against_another_base_is_refused(
+    template: TemplateRepo, github: FakeGitHub, tmp_path: Path
+) -> None:
+    repo = github.repos["octo/demo"]
+    repo.branches |= {"refresh-pins", "old"}
+    repo.pulls.append(
+        {
+            "number": 7,
+            "state": "open",
+            "title": "t",
+            "body": None,
+            "html_url": "https://github.com/octo/demo/pull/7",
+            "head": {"ref": "refresh-pins", "label": "octo:refresh-pins"},
+            "base": {"ref": "old", "label": "octo:old"},
+        }
+    )
+    args = _a_change(template, tmp_path)
+    remote = bare_remote(tmp_path)
+    done = refresh(template, "propose", *args, "--remote", str(remote), env=propose_env(template, github))
+    _one_error_line(done, 2, "pull request #7 from refresh-pins targets old, not main; close it first")
+    assert github.writes() == []
+
+
+@pytest.mark.parametrize(
+    ("changed", "files", "message"),
+    [
+        pytest.param(
+            f"{PROJECT_DIR}/.github/workflows/tests.yml",
+            [f"{PROJECT_DIR}/.github/workflows/tests.yml"],
+            f"files the refresh never writes: {PROJECT_DIR}/.github/workflows/tests.yml",
+            id="a-baked-workflow-with-no-pin",
+        ),
+        pytest.param(
+            f"{PROJECT_DIR}/.github/workflows/ci.yml",
+            ["pyproject.toml"],
+            f"list of changed files differ on pyproject.toml, {PROJECT_DIR}/.github/workflows/ci.yml",
+            id="not-on-prepare-s-list",
+        ),
+    ],
+)
+def test_a_patch_is_held_to_prepare_s_list_and_the_files_the_refresh_writes(
+    template: TemplateRepo, tmp_path: Path, changed: str, files: list[str], message: str
+) -> None:
+    target = template.path / changed
+    target.write_text(target.read_text("utf-8") + "# planted\n", encoding="utf-8")
+    patch = tmp_path / "changes.patch"
+    patch.write_text(template.git("diff") + "\n", encoding="utf-8")
+    template.git("checkout", "--", ".")
+    args = ("--patch", str(patch), "--files", listed(tmp_path, *files), "--body", str(tmp_path / "b.md"))
+    done = refresh(template, "propose", *args, env=propose_env(template))
+    _one_error_line(done, 2, message)
+    assert template.git("status", "--porcelain") == ""
+
+
+def test_writable_is_every_file_whose_pins_the_refresh_moves(tmp_path: Path) -> None:
+    """The exact list propose accepts, derived again from a bake of cookiecutter.json's answers."""
+    data = pins_behind.load_data()
+    project = pins_behind.bake(Path(refresh_pins.REPOSITORY), {}, tmp_path / "bake")
+    moved = {
+        f"{PROJECT_DIR}/{pin.file}"
+        for pin in pins_behind.project_pins(project, data)
+        if refresh_pins.refresh_kind(pin) is not None
+    }
+    assert set(refresh_pins.WRITABLE) == moved | {"pyproject.toml", "uv.lock"}
+
+
+def test_the_credential_reaches_only_the_git_commands_that_talk_to_the_remote(
+    template: TemplateRepo, github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = _a_change(template, tmp_path)
+    remote = bare_remote(tmp_path)
+    github.repos["octo/demo"].branches.add("refresh-pins")
+    for key, value in propose_env(template, github).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(refresh_pins, "REPOSITORY", template.path)
+    seen: list[tuple[str, bool]] = []
+    run = refresh_pins._run
+
+    def recording(command: list[str], cwd: Path, what: str, env: dict[str, str] | None = None) -> str:
+        header = any("AUTHORIZATION" in value for value in (env or {}).values())
+        seen.append((command[1], header))
+        return run(command, cwd, what, env)
+
+    monkeypatch.setattr(refresh_pins, "_run", recording)
+    assert refresh_pins.main(["propose", *args, "--remote", str(remote)]) == 0
+    # No branch on the remote yet, so nothing to fetch.
+    assert {command for command, header in seen if header} == {"ls-remote", "push"}
+    assert {"switch", "add", "commit"} <= {command for command, header in seen if not header}
+
+
+@pytest.mark.parametrize(
+    ("kind", "new"),
+    [
+        pytest.param("rev", "v1{{ cookiecutter.project_slug }}", id="jinja-in-a-tag"),
+        pytest.param("rev", "v1 # {%", id="space-and-tag"),
+        pytest.param("pin", "==1.0'", id="quote"),
+        pytest.param("range", ">=1{%,<2", id="range-bound"),
+    ],
+)
+def test_a_new_rev_or_version_that_is_not_plain_is_never_written(tmp_path: Path, kind: str, new: str) -> None:
+    """The bake's files are Jinja: a hook repository's tag must not become template code."""
+    config = tmp_path / PROJECT_DIR / ".pre-commit-config.yaml"
+    config.parent.mkdir(parents=True)
+    text = "repos:\n  - repo: https://a\n    rev: v1\n    hooks: []\n"
+    config.write_text(text, encoding="utf-8")
+    move = refresh_pins.Move(f"{PROJECT_DIR}/.pre-commit-config.yaml", "https://a", "v1", new, kind)
+    with pytest.raises(refresh_pins.Failed, match="not a plain tag or version") as failed:
+        refresh_pins.apply(tmp_path, [move])
+    assert failed.value.code == 1
+    assert config.read_text("utf-8") == text

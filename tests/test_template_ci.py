@@ -71,6 +71,8 @@ def test_the_template_ci_runs_it_on_macos_and_windows_inside_the_gate() -> None:
     gate = jobs["template-ci-passed"]
     assert name in gate["needs"]
     assert set(gate["needs"]) == set(jobs) - {"template-ci-passed"}
+    # A run superseded by a newer push reads cancelled, not failed (the bake's gate does the same).
+    assert gate["if"] == "${{ !cancelled() }}"
 
 
 @pytest.mark.scripts
@@ -113,7 +115,12 @@ def test_the_pin_refresh_writes_only_from_the_job_that_runs_no_template_code() -
     prepare, propose = workflow["jobs"]["prepare"], workflow["jobs"]["propose"]
     assert prepare["permissions"] == {"contents": "read"}
     assert propose["permissions"] == {"contents": "write", "pull-requests": "write"}
-    assert propose["if"] == "needs.prepare.outputs.changed == 'true'"
+    # The write token only on the default branch (a schedule's event names no repository).
+    assert propose["if"] == (
+        "needs.prepare.outputs.changed == 'true' && (github.event_name == 'schedule' "
+        "|| github.ref == format('refs/heads/{0}', github.event.repository.default_branch))"
+    )
+    assert propose["steps"][-1]["env"]["DEFAULT_BRANCH"] == "${{ github.event.repository.default_branch }}"
     runs = [step["run"] for step in propose["steps"] if "run" in step]
     assert all(run.startswith(("git ", "python3 ")) for run in runs), runs
     for job in (prepare, propose):

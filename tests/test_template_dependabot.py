@@ -276,3 +276,20 @@ def test_a_pin_kind_nobody_updates_is_named(tmp_path: Path) -> None:
     # The same workflow in a folder no github-actions entry reads: its SHA pin has no updater either.
     unread = without_updater(pins, tmp_path, {"updates": []}, refreshed)
     assert ".github/workflows/ci.yml: actions/checkout v7.0.1 (action:actions/checkout)" in unread
+
+
+def test_the_pre_commit_entry_leaves_the_hooks_of_tools_the_bake_pins_to_the_refresh(bake: Bake) -> None:
+    """A hook whose tool the bake also pins as `==` moves with that pin, through refresh-pins:
+    a Dependabot bump of the hook alone would split the two versions."""
+    import pins_behind
+    import refresh_pins
+
+    data = pins_behind.load_data()
+    project = bake().path
+    pinned = {canonicalize_name(name) for _, name, _ in refresh_pins.exact_pins(project, data)}
+    revs = refresh_pins.hook_revs(project / ".pre-commit-config.yaml")
+    overlap = {url for url in revs if set(refresh_pins.hook_versions({url: revs[url]}, data)) & pinned}
+    [pre_commit] = [update for update in _config()["updates"] if update["package-ecosystem"] == "pre-commit"]
+    ignored = {rule["dependency-name"] for rule in pre_commit.get("ignore", [])}
+    assert overlap, "no hook's tool is pinned by the bake: the check is broken"
+    assert ignored == overlap

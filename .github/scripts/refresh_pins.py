@@ -1,7 +1,7 @@
 """Move the pins Dependabot cannot reach, in the template's own files, and propose them.
 
-    uv run python .github/scripts/refresh_pins.py prepare [--body FILE] [--patch FILE]
-    python3 .github/scripts/refresh_pins.py propose --body FILE [--remote URL]
+    uv run python .github/scripts/refresh_pins.py prepare [--body FILE] [--patch FILE] [--files FILE]
+    python3 .github/scripts/refresh_pins.py propose --body FILE --files FILE [--patch FILE] [--remote URL]
 
 `prepare` bakes the template (cookiecutter.json's answers) and refreshes the bake:
 `pre-commit autoupdate` moves the hook revs; .github/scripts/pins_behind.py finds the `name==X`
@@ -17,22 +17,31 @@ template file the bake came from (`{{cookiecutter.__project_dir}}/...`, Jinja an
 replacing the pinned text only); the template's own `pyproject.toml` pins of the same tools
 follow, then `uv lock --upgrade-package` for those. The template is baked again and every pin
 of the new bake is checked against what was meant. With --body and --patch it writes the pull
-request's text and the change (`git diff`); on GitHub Actions it sets the step output
-`changed=true|false`.
+request's text and the change (`git diff`), and with --files the list of files it changed; on
+GitHub Actions it sets the step output `changed=true|false`. Every new rev or version must be a
+plain tag or version (SAFE_VERSION) before it is written: the bake's files are Jinja templates.
 
-`propose` needs nothing but Python and git: it refuses a change outside the files `prepare`
-may touch, commits the work tree's change on the branch `refresh-pins`, force-pushes it and
-opens the pull request, or updates the one already open for that branch. Nothing changed: no
-commit, no pull request. It reads GITHUB_TOKEN, GITHUB_REPOSITORY, and GITHUB_API_URL and
-GITHUB_SERVER_URL (GitHub's own by default).
+`propose` needs nothing but Python and git. It runs from the default branch only (GITHUB_REF
+against DEFAULT_BRANCH, or the repository's default branch as the API names it). It accepts a
+change to exactly the files --files lists, each one of the files the refresh ever writes
+(WRITABLE), and refuses anything else before applying it. It commits the change on the branch
+`refresh-pins` and pushes it only over the refresh's own commits (--force-with-lease against
+what it fetched): a commit of anyone else on that branch is refused, and a tree the branch
+already holds is not pushed again. Then it opens the pull request, or updates the one already
+open for that branch (whose base must be the default branch). Nothing changed: no commit, no
+pull request; an open refresh pull request is left as it is. It reads GITHUB_TOKEN,
+GITHUB_REPOSITORY, GITHUB_REF, DEFAULT_BRANCH, and GITHUB_API_URL and GITHUB_SERVER_URL
+(GitHub's own by default); the token reaches git only for ls-remote, fetch and push.
 
 Exit codes:
   0  done (changed or not)
   1  the template, baked again, does not hold the pins written into it, or a pin cannot be moved
      without a person (ahead of what it follows, a range with no rewrite rule, an action input
-     whose action is not pinned once in its file)
-  2  usage error: a bad option, GITHUB_TOKEN or GITHUB_REPOSITORY missing, a change outside the
-     files the refresh may touch
+     whose action is not pinned once in its file, a new rev or version that is not plain text)
+  2  usage error or refusal: a bad option, GITHUB_TOKEN or GITHUB_REPOSITORY missing, not run
+     from the default branch, a change outside the files the refresh may touch or not on
+     prepare's list, a refresh-pins branch holding someone else's commits, an open refresh
+     pull request against another base
   3  a tool failed: cookiecutter, pre-commit autoupdate, pins_behind.py, uv lock, git, or the
      GitHub API
 """
@@ -41,7 +50,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import fnmatch
 import json
 import os
 import re
@@ -60,9 +68,26 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 PROJECT_DIR = "{{cookiecutter.__project_dir}}"
 BRANCH = "refresh-pins"
 TITLE = "Refresh the pins Dependabot cannot reach"
-# What `prepare` may change, and so what `propose` accepts: anything else in the work tree is
-# refused (a change to a workflow of this repository most of all).
-WRITABLE = ("pyproject.toml", "uv.lock", f"{PROJECT_DIR}/*")
+# Every file `prepare` ever writes, by exact path: the template's own pyproject.toml and
+# uv.lock, and the bake's files holding a pin it moves (hook revs, `==` pins, the build
+# backend's range, action inputs). `propose` accepts no other path, whatever prepare's list
+# says; tests/test_refresh_pins.py keeps this equal to the files of those pins in a bake.
+WRITABLE = (
+    "pyproject.toml",
+    "uv.lock",
+    f"{PROJECT_DIR}/.pre-commit-config.yaml",
+    f"{PROJECT_DIR}/pyproject.toml",
+    f"{PROJECT_DIR}/.github/scripts/template_sync.py",
+    *(
+        f"{PROJECT_DIR}/.github/workflows/{name}.yml"
+        for name in ("build", "ci", "quality", "release", "security")
+    ),
+)
+# A rev or version written into a Jinja template: no `{`, `%`, `#`, quote or space can pass.
+SAFE_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+# Who commits the refresh: a commit on its branch by anyone else is a person's work.
+BOT_NAME = "github-actions[bot]"
+BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 EXIT_MISMATCH, EXIT_USAGE, EXIT_TOOL = 1, 2, 3
 
 
@@ -467,7 +492,19 @@ def _range_move(project: Path, pin: Any, newest: Any) -> list[Move]:
     return [Move(f"{PROJECT_DIR}/{pin.file}", pin.name, written.strip(), new, "range")]
 
 
-def apply(template: Path, moves: Iterable[Move]) -> None:
+def refuse_unsafe(moves: Iterable[Move]) -> None:
+    """Every value a move writes is a plain tag or version (a range: each of its bounds)."""
+    for move in moves:
+        parts = move.new.split(",") if move.kind == "range" else [move.new.removeprefix("==")]
+        if not all(SAFE_VERSION.fullmatch(part.lstrip("<>=!~")) for part in parts):
+            raise Failed(
+                f"refused: {move.file}: {move.name} would move to {move.new!r}, not a plain tag or version",
+                EXIT_MISMATCH,
+            )
+
+
+def apply(template: Path, moves: list[Move]) -> None:
+    refuse_unsafe(moves)
     for move in moves:
         if move.kind == "rev":
             _rewrite(template, move.file, lambda text, m=move: replace_rev(text, m.name, m.old, m.new))
@@ -552,7 +589,12 @@ def prepare(args: argparse.Namespace) -> int:
         project = _bake(template, Path(scratch) / "before")
         moves, meant = plan(template, project, data, args.index_url)
         if not moves:
-            print("nothing to refresh: every pin outside Dependabot's reach is current")
+            # An open refresh pull request stays: it may carry a maintainer's commits, and
+            # closing it would need the write token on a run with nothing to propose.
+            print(
+                "nothing to refresh: every pin outside Dependabot's reach is current "
+                f"(a pull request from {BRANCH} still open is left as it is)"
+            )
             _set_output(False)
             return 0
         apply(template, moves)
@@ -569,6 +611,10 @@ def prepare(args: argparse.Namespace) -> int:
     if args.patch:
         args.patch.parent.mkdir(parents=True, exist_ok=True)
         args.patch.write_text(_run(["git", "diff", "--binary"], template, "git diff"), encoding="utf-8")
+    if args.files:
+        changed = _run(["git", "diff", "--name-only", "-z"], template, "git diff --name-only")
+        args.files.parent.mkdir(parents=True, exist_ok=True)
+        args.files.write_text("".join(f"{path}\n" for path in changed.split("\0") if path), encoding="utf-8")
     _set_output(True)
     return 0
 
@@ -624,10 +670,17 @@ def patch_paths(root: Path, patch: Path) -> list[str]:
     return sorted(set(paths))
 
 
-def _refuse_outside(paths: Iterable[str]) -> None:
-    outside = [path for path in paths if not any(fnmatch.fnmatch(path, allowed) for allowed in WRITABLE)]
+def _refuse_outside(paths: Iterable[str], listed: Iterable[str]) -> None:
+    """The change touches exactly the files prepare listed, each one the refresh ever writes."""
+    paths, listed = sorted(set(paths)), sorted(set(listed))
+    outside = [path for path in sorted({*paths, *listed}) if path not in WRITABLE]
     if outside:
         raise Failed(f"refused: the change touches files the refresh never writes: {', '.join(outside)}", 2)
+    if paths != listed:
+        differ = sorted(set(paths) ^ set(listed))
+        raise Failed(
+            f"refused: the change and prepare's list of changed files differ on {', '.join(differ)}", 2
+        )
 
 
 def changed_paths(root: Path) -> list[str]:
@@ -636,21 +689,68 @@ def changed_paths(root: Path) -> list[str]:
     return sorted(entry[3:] for entry in entries)
 
 
-def _git_env(token: str, server: str) -> dict[str, str]:
+def _bot_env() -> dict[str, str]:
+    """The refresh's identity, for its commit; no credential."""
+    return {
+        **os.environ,
+        "GIT_AUTHOR_NAME": BOT_NAME,
+        "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+        "GIT_COMMITTER_NAME": BOT_NAME,
+        "GIT_COMMITTER_EMAIL": BOT_EMAIL,
+    }
+
+
+def _remote_env(token: str, server: str) -> dict[str, str]:
     """The push credential as checkout passes it: an extra header for the server only, in the
-    environment (never on disk or in a command line)."""
+    environment (never on disk or in a command line), and only for the git commands that talk
+    to the remote (ls-remote, fetch, push)."""
     first = int(os.environ.get("GIT_CONFIG_COUNT") or 0)
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
     return {
         **os.environ,
-        "GIT_AUTHOR_NAME": "github-actions[bot]",
-        "GIT_AUTHOR_EMAIL": "41898282+github-actions[bot]@users.noreply.github.com",
-        "GIT_COMMITTER_NAME": "github-actions[bot]",
-        "GIT_COMMITTER_EMAIL": "41898282+github-actions[bot]@users.noreply.github.com",
         "GIT_CONFIG_COUNT": str(first + 1),
         f"GIT_CONFIG_KEY_{first}": f"http.{server}/.extraheader",
         f"GIT_CONFIG_VALUE_{first}": f"AUTHORIZATION: basic {basic}",
     }
+
+
+def default_branch(api: str, repository: str, token: str) -> str:
+    """DEFAULT_BRANCH as the workflow passes it; a scheduled run's event names no repository,
+    so then the API's answer."""
+    named = os.environ.get("DEFAULT_BRANCH", "").strip()
+    return named or str(_api("GET", f"{api}/repos/{repository}", token)["default_branch"])
+
+
+def _read_list(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise Failed(f"--files {path}: cannot read it ({error.strerror})", EXIT_USAGE) from None
+    return [line for line in text.splitlines() if line]
+
+
+def remote_branch(root: Path, remote: str, env: Mapping[str, str]) -> str | None:
+    """The commit the refresh branch holds on the remote, fetched; None if there is no branch."""
+    heads = _run(["git", "ls-remote", "--heads", remote, f"refs/heads/{BRANCH}"], root, "git ls-remote", env)
+    if not heads.strip():
+        return None
+    _run(["git", "fetch", "--quiet", "--no-tags", remote, f"refs/heads/{BRANCH}"], root, "git fetch", env)
+    return _run(["git", "rev-parse", "FETCH_HEAD"], root, "git rev-parse").strip()
+
+
+def refuse_others_commits(root: Path, base: str, fetched: str) -> None:
+    """Every commit on the branch and not on the base is the refresh's own (author and committer)."""
+    log = _run(
+        ["git", "log", "--format=%h%x00%an%x00%ae%x00%cn%x00%ce", f"{base}..{fetched}"], root, "git log"
+    )
+    for line in log.splitlines():
+        short, *people = line.split("\0")
+        if people != [BOT_NAME, BOT_EMAIL, BOT_NAME, BOT_EMAIL]:
+            raise Failed(
+                f"refused: {BRANCH} holds commit {short} by {people[0]} <{people[1]}>, not the refresh's; "
+                f"merge or close its pull request (and delete the branch) first",
+                EXIT_USAGE,
+            )
 
 
 def propose(args: argparse.Namespace) -> int:
@@ -661,40 +761,69 @@ def propose(args: argparse.Namespace) -> int:
     api = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
     server = os.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
     root = args.template
+    # Backs up the environment's deployment-branch rule (README): a branch of anyone with write
+    # access runs its own copy of this script, so that rule is what keeps the token from it.
+    default = default_branch(api, repository, token)
+    ref = os.environ.get("GITHUB_REF", "")
+    if ref != f"refs/heads/{default}":
+        raise Failed(
+            f"refused: propose runs from refs/heads/{default} only, not {ref or '(GITHUB_REF unset)'}", 2
+        )
+    listed = _read_list(args.files)
     if args.patch is not None:
         # Checked before it is applied: this script, as checked out, is what holds the write
         # token, and a patch that rewrote it (or anything else it runs) must never be applied.
         if not args.patch.is_file():
             raise Failed(f"--patch {args.patch}: no such file", EXIT_USAGE)
-        _refuse_outside(patch_paths(root, args.patch))
+        _refuse_outside(patch_paths(root, args.patch), listed)
         _run(["git", "apply", str(args.patch)], root, "git apply")
     paths = changed_paths(root)
     if not paths:
         print("nothing to propose: the work tree has no change")
         return 0
-    _refuse_outside(paths)
+    _refuse_outside(paths, listed)
     try:
         text = args.body.read_text(encoding="utf-8")
     except OSError as error:
         raise Failed(f"--body {args.body}: cannot read it ({error.strerror})", EXIT_USAGE) from None
-    env = _git_env(token, server)
-    base = _run(["git", "rev-parse", "--abbrev-ref", "HEAD"], root, "git rev-parse").strip()
-    if base == "HEAD":
+    if _run(["git", "rev-parse", "--abbrev-ref", "HEAD"], root, "git rev-parse").strip() == "HEAD":
         raise Failed("propose needs the base branch checked out, not a detached HEAD", EXIT_USAGE)
-    _run(["git", "switch", "--quiet", "-C", BRANCH], root, "git switch", env)
-    _run(["git", "add", "--", *paths], root, "git add", env)
-    _run(["git", "commit", "--quiet", "--no-verify", "-m", TITLE], root, "git commit", env)
-    remote = args.remote or f"{server}/{repository}.git"
-    _run(["git", "push", "--quiet", "--force", remote, f"HEAD:refs/heads/{BRANCH}"], root, "git push", env)
     owner = repository.split("/")[0]
     pulls = f"{api}/repos/{repository}/pulls"
     query = urllib.parse.urlencode({"head": f"{owner}:{BRANCH}", "state": "open"})
     open_pulls = _api("GET", f"{pulls}?{query}", token)
+    if open_pulls and open_pulls[0]["base"]["ref"] != default:
+        number, other = open_pulls[0]["number"], open_pulls[0]["base"]["ref"]
+        raise Failed(
+            f"refused: pull request #{number} from {BRANCH} targets {other}, not {default}; close it first", 2
+        )
+    remote = args.remote or f"{server}/{repository}.git"
+    remote_env = _remote_env(token, server)
+    fetched = remote_branch(root, remote, remote_env)
+    if fetched is not None:
+        refuse_others_commits(root, "HEAD", fetched)
+    _run(["git", "switch", "--quiet", "-C", BRANCH], root, "git switch")
+    _run(["git", "add", "--", *paths], root, "git add")
+    _run(["git", "commit", "--quiet", "--no-verify", "-m", TITLE], root, "git commit", _bot_env())
+    tree = _run(["git", "rev-parse", "HEAD^{tree}"], root, "git rev-parse").strip()
+    if (
+        fetched is not None
+        and tree == _run(["git", "rev-parse", f"{fetched}^{{tree}}"], root, "git rev-parse").strip()
+    ):
+        print(f"{BRANCH} already holds this change: nothing pushed")
+    else:
+        lease = f"--force-with-lease=refs/heads/{BRANCH}:{fetched or ''}"
+        _run(
+            ["git", "push", "--quiet", lease, remote, f"HEAD:refs/heads/{BRANCH}"],
+            root,
+            "git push",
+            remote_env,
+        )
     if open_pulls:
         pull = _api("PATCH", f"{pulls}/{open_pulls[0]['number']}", token, {"title": TITLE, "body": text})
         print(f"updated {pull['html_url']}")
     else:
-        payload = {"title": TITLE, "head": BRANCH, "base": base, "body": text}
+        payload = {"title": TITLE, "head": BRANCH, "base": default, "body": text}
         pull = _api("POST", pulls, token, payload)
         print(f"opened {pull['html_url']}")
     return 0
@@ -727,6 +856,7 @@ def main(argv: list[str] | None = None) -> int:
     prepare_command = commands.add_parser("prepare", help="refresh the template's files in place")
     prepare_command.add_argument("--body", type=Path, help="write the pull request's text here")
     prepare_command.add_argument("--patch", type=Path, help="write the change (git diff) here")
+    prepare_command.add_argument("--files", type=Path, help="write the changed files' paths here, one a line")
     prepare_command.add_argument(
         "--index-url",
         type=_http_url,
@@ -735,6 +865,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     propose_command = commands.add_parser("propose", help="commit, push and open or update the pull request")
     propose_command.add_argument("--body", type=Path, required=True, help="the pull request's text")
+    propose_command.add_argument(
+        "--files",
+        type=Path,
+        required=True,
+        help="prepare's list of changed files: the change must touch exactly these",
+    )
     propose_command.add_argument("--remote", help="where to push (default: the repository on GitHub)")
     propose_command.add_argument(
         "--patch", type=Path, help="the prepare job's change: its paths are checked, then it is applied"
