@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import keyword
 import re
+import shlex
 import sys
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -483,11 +484,66 @@ def validate(answers: Mapping[str, Any]) -> None:
         check(answers)
 
 
-def main(answers_json: str = ANSWERS_JSON) -> int:
+def _default(answers: Mapping[str, Any], field: str, option: Mapping[str, Any]) -> Any:
+    """The answer a bake would take for `field` without being told (derived ones rendered)."""
+    derived = DERIVED_FROM.get(field)
+    if derived:
+        return answers.get(derived[1])
+    if "default_by_kind" in option:
+        by_kind = option["default_by_kind"]
+        return by_kind.get(answers.get("kind"), next(iter(by_kind.values())))
+    if "choices" in option:
+        return option["choices"][0][0]
+    return option.get("default")
+
+
+def _as_typed(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def rerun_command(answers: Mapping[str, Any], refused: str) -> list[str] | None:
+    """The command that bakes again with every answer kept that differs from its default, except
+    the refused one; None when the answers do not say which template was baked."""
+    template = answers.get("_template")
+    if not isinstance(template, str) or not template:
+        return None
     try:
-        validate(json.loads(answers_json))
+        options = manifest(answers)
+    except AnswerError:
+        return None
+    kept = {
+        field: _as_typed(answers[field])
+        for field, option in options.items()
+        if field != refused and field in answers and answers[field] != _default(answers, field, option)
+    }
+    if "_commit" in answers:  # cruft create: the same commit, the answers as JSON
+        command = ["cruft", "create", template, "--checkout", str(answers["_commit"]), "--no-input"]
+        return [*command, "--extra-context", json.dumps(kept, ensure_ascii=False)]
+    command = ["cookiecutter", template]
+    if answers.get("_checkout"):
+        command += ["--checkout", str(answers["_checkout"])]
+    if answers.get("_output_dir"):
+        command += ["--output-dir", str(answers["_output_dir"])]
+    return [*command, "--no-input", *(f"{field}={value}" for field, value in kept.items())]
+
+
+def main(answers_json: str = ANSWERS_JSON) -> int:
+    answers = json.loads(answers_json)
+    try:
+        validate(answers)
     except AnswerError as error:
         print(f"error: {error}", file=sys.stderr)
+        command = rerun_command(answers, error.field)
+        if command is not None:
+            # Last, so that the reason and the way back are what the terminal shows together.
+            print(
+                f"To bake again with your other answers, add {error.field}=... (a value named "
+                "above) to this command and run it:",
+                file=sys.stderr,
+            )
+            print("  " + shlex.join(command), file=sys.stderr)
         return 1
     return 0
 

@@ -86,6 +86,11 @@ FIELDS: dict[str, tuple[st.SearchStrategy[Any], set[str]]] = {
         st.one_of(text, st.integers(-5, 120).map(str), matching(r"[0-9\u0660-\u0669\u00b2]{1,3}")),
         {"coverage_threshold"},
     ),
+    # A choice asked as text (its default follows the kind): only its choices bake.
+    "cli": (
+        st.one_of(text, st.sampled_from(["argparse", "typer", "none", "Typer", "click", " none"])),
+        {"cli"},
+    ),
 }
 
 
@@ -125,6 +130,13 @@ def where_it_lands(project: Path) -> dict[str, Callable[[], Any]]:
         "python_min": lambda: versions[0],
         "python_max": lambda: versions[-1],
         "coverage_threshold": lambda: str(pyproject["tool"]["coverage"]["report"]["fail_under"]),
+        "cli": lambda: (
+            "none"
+            if "scripts" not in pyproject["project"]
+            else "typer"
+            if any(dep.startswith("typer") for dep in pyproject["project"]["dependencies"])
+            else "argparse"
+        ),
     }
 
 

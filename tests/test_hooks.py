@@ -9,6 +9,7 @@ import email.utils
 import itertools
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -33,8 +34,12 @@ post_gen = load_hook("post_gen_project")
 
 def answers(**overrides: Any) -> dict[str, Any]:
     """Rendered default answers, as cookiecutter would pass them."""
-    base = {k: (v[0] if isinstance(v, list) else v) for k, v in QUESTIONS.items()}
+    base = {name: option.default for name, option in OPTIONS.items()}
     base |= {"project_slug": "example-pipeline-package", "package_name": "example_pipeline_package"}
+    base |= {
+        "__project_slug_default": "example-pipeline-package",
+        "__package_name_default": "example_pipeline_package",
+    }
     # Cookiecutter and cruft pass every `_` key of cookiecutter.json along with the answers.
     base["_options"] = COOKIECUTTER_JSON["_options"]
     return base | overrides
@@ -66,8 +71,9 @@ def test_hooks_do_nothing_a_replay_would_regret(name: str) -> None:
         and node.value in {"_repo_dir", "_output_dir"}
     ]
     # cruft passes neither key. The pre-gen hook reads `_repo_dir` only to compare a replay
-    # file's manifest with the template's, a check that is skipped when it is absent.
-    assert keys == (["_repo_dir"] if name == "pre_gen_project" else [])
+    # file's manifest with the template's, and `_output_dir` only to print it in the command
+    # that bakes again after a refusal; both are skipped when absent.
+    assert sorted(set(keys)) == (["_output_dir", "_repo_dir"] if name == "pre_gen_project" else [])
 
 
 def test_default_answers_are_valid() -> None:
@@ -653,3 +659,66 @@ def test_a_slug_named_like_a_typer_dependency_bakes_without_typer() -> None:
 def test_an_author_name_holding_an_encoded_word_is_refused(name: str) -> None:
     with pytest.raises(pre_gen.AnswerError, match=r"encoded word"):
         pre_gen.check_author_name({"author_name": name})
+
+
+def test_the_rerun_command_keeps_every_answer_that_is_not_a_default() -> None:
+    given = answers(
+        _template="gh:octo/cookiecutter-python-pipeline",
+        _checkout="v1.0.0",
+        _output_dir="/home/me/code",
+        project_name='It\'s "Mine" $HOME',
+        project_slug="mine",
+        package_name="mine",
+        kind="library",
+        cli="none",
+        python_min="3.1",
+        codecov=True,
+    )
+    command = pre_gen.rerun_command(given, "python_min")
+    assert command[:6] == [
+        "cookiecutter",
+        "gh:octo/cookiecutter-python-pipeline",
+        "--checkout",
+        "v1.0.0",
+        "--output-dir",
+        "/home/me/code",
+    ]
+    # cli=none is the library's default; project_slug differs from the one derived from the name.
+    assert sorted(command[7:]) == sorted(
+        [
+            "codecov=yes",
+            "kind=library",
+            "package_name=mine",
+            'project_name=It\'s "Mine" $HOME',
+            "project_slug=mine",
+        ]
+    )
+    assert command[6] == "--no-input"
+    assert shlex.split(shlex.join(command)) == command
+
+
+def test_under_cruft_the_rerun_is_cruft_create_at_the_same_commit() -> None:
+    given = answers(
+        _template="https://example.com/t.git", _commit="abc123", license="Proprietary", publish="pypi"
+    )
+    command = pre_gen.rerun_command(given, "publish")
+    assert command[:6] == [
+        "cruft",
+        "create",
+        "https://example.com/t.git",
+        "--checkout",
+        "abc123",
+        "--no-input",
+    ]
+    assert command[6] == "--extra-context"
+    assert json.loads(command[7]) == {"license": "Proprietary"}
+
+
+def test_a_refusal_ends_in_the_reason_then_the_rerun_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert pre_gen.main(json.dumps(answers(_template="t", version="v1", _output_dir="/o"))) == 1
+    error, intro, command = capsys.readouterr().err.splitlines()
+    assert error.startswith("error: version='v1' is not accepted:")
+    assert intro.startswith("To bake again with your other answers, add version=...")
+    assert shlex.split(command) == ["cookiecutter", "t", "--output-dir", "/o", "--no-input"]
+    # Without the template's name (a hook run by hand) only the reason is printed.
+    assert pre_gen.rerun_command(answers(), "version") is None

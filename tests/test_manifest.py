@@ -32,26 +32,29 @@ def test_generated_keys_and_readme_table_follow_the_manifest() -> None:
 def test_the_generator_notices_a_hand_edit(tmp_path: Path) -> None:
     """A choice added to cookiecutter.json by hand, not in `_options`, is stale; --write repairs it."""
     edited = json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))
-    edited["cli"].append("click")
+    edited["license"].append("WTFPL")
     cookiecutter_json = tmp_path / "cookiecutter.json"
     cookiecutter_json.write_text(json.dumps(edited, indent=2) + "\n", "utf-8")
     readme = tmp_path / "README.md"
     readme.write_text(
-        (TEMPLATE / "README.md").read_text("utf-8").replace("| argparse, typer, none |", "| x |")
+        (TEMPLATE / "README.md")
+        .read_text("utf-8")
+        .replace("| MIT, Apache-2.0, BSD-3-Clause, GPL-3.0-or-later, Proprietary |", "| x |")
     )
     assert manifest.stale(cookiecutter_json, readme) == [cookiecutter_json, readme]
     options = manifest.load(cookiecutter_json)
     cookiecutter_json.write_text(manifest.cookiecutter_json(cookiecutter_json.read_text("utf-8")), "utf-8")
     readme.write_text(manifest.readme(readme.read_text("utf-8"), options), "utf-8")
     assert manifest.stale(cookiecutter_json, readme) == []
-    assert json.loads(cookiecutter_json.read_text("utf-8"))["cli"] == ["argparse", "typer", "none"]
+    assert json.loads(cookiecutter_json.read_text("utf-8"))["license"][-1] == "Proprietary"
 
 
 def test_every_question_is_in_the_manifest_and_nothing_else() -> None:
     questions = [key for key in COOKIECUTTER_JSON if not key.startswith("_")]
     assert list(OPTIONS) == questions
     for option in OPTIONS.values():
-        assert set(option.raw) <= {"prompt", "default", "choices", "adds", "refuses", "pipeline", "readme"}
+        known = {"prompt", "default", "choices", "default_by_kind", "adds", "refuses", "pipeline", "readme"}
+        assert set(option.raw) <= known
         assert option.raw["readme"]["changes"]
         if option.kind == "text":
             assert option.raw["readme"]["values"]
@@ -104,8 +107,15 @@ ORTHOGONAL = [
 def test_an_answer_changes_exactly_the_files_and_jobs_the_manifest_says(
     bake: Bake, name: str, value: Any
 ) -> None:
-    """files(base + answer) - files(base) is what that answer brings and the default does not."""
+    """files(base + answer) - files(base) is what that answer brings and the default does not.
+
+    Answers whose default follows the kind are held at their default, so that `kind` is seen
+    alone (what it does to those defaults is tested by itself)."""
     base = _valid_base(name, value)
+    if name == "kind":
+        base |= {
+            other: option.default for other, option in OPTIONS.items() if "default_by_kind" in option.raw
+        }
     before, after = bake(**base), bake(**base, **{name: value})
     option, default = OPTIONS[name], OPTIONS[name].default
     package = str(before.answers["package_name"])
@@ -159,3 +169,29 @@ def test_the_all_on_and_all_off_bakes_bring_the_most_and_the_least() -> None:
         size = {value: len(option.files_for(value)) + len(option.jobs_for(value)) for value in option.values}
         assert size[ALL_ON.get(name, option.default)] == max(size.values()), name
         assert size[ALL_OFF.get(name, option.default)] == min(size.values()), name
+
+
+@pytest.mark.parametrize("kind", OPTIONS["kind"].values)
+def test_each_kind_sets_the_defaults_the_manifest_gives_it(bake: Bake, kind: str) -> None:
+    answers = bake(kind=kind).answers
+    for name, option in OPTIONS.items():
+        if "default_by_kind" in option.raw:
+            assert answers[name] == option.default_for(kind), name
+
+
+# Cookiecutter 2.7 asks every question in cookiecutter.json, whatever the earlier answers
+# (it has no conditional questions: cookiecutter/cookiecutter#1021, #1914). So a library is asked
+# what a service is asked, and a capability that only some kinds of project have must come as a
+# value of a question every kind answers (a new `kind`, say), never as a question of its own.
+QUESTION_BUDGET = 20
+
+
+def test_the_questions_stay_within_the_budget() -> None:
+    assert len(OPTIONS) <= QUESTION_BUDGET, (
+        f"{len(OPTIONS)} questions: the budget is {QUESTION_BUDGET}, and a library is asked every "
+        "one of them (docs/design.md, 'The first five minutes')"
+    )
+    assert next(iter(OPTIONS)) == "kind", "the kind of project is the first question"
+    kinds = set(OPTIONS["kind"].values)
+    for option in OPTIONS.values():
+        assert set(option.raw.get("default_by_kind", kinds)) == kinds, option.name

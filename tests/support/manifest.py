@@ -76,7 +76,28 @@ class Option:
 
     @property
     def default(self) -> Any:
+        """The default of the first kind (the default kind), as a bake without answers gets it."""
+        if "default_by_kind" in self.raw:
+            return next(iter(self.raw["default_by_kind"].values()))
         return self.values[0] if self.values else self.raw["default"]
+
+    def default_for(self, kind: str) -> Any:
+        return self.raw.get("default_by_kind", {}).get(kind, self.default)
+
+    @property
+    def native_default(self) -> Any:
+        """What cookiecutter.json holds: a choice list, a yes/no flag, or text (maybe Jinja).
+
+        A choice whose default depends on the kind is asked as text with a Jinja default, since
+        cookiecutter renders a choice list's items but matches command-line answers against the
+        raw ones; the pre-gen hook checks the answer is one of the choices.
+        """
+        if "default_by_kind" in self.raw:
+            mapping = json.dumps(self.raw["default_by_kind"], separators=(", ", ": "))
+            return f"{{{{ {mapping}.get(cookiecutter.kind, {json.dumps(self.default)}) }}}}"
+        if self.kind == "choice":
+            return self.values
+        return self.raw["default"]
 
     @property
     def adds(self) -> list[Bundle]:
@@ -137,11 +158,12 @@ def native_keys(options: Mapping[str, Option]) -> tuple[dict[str, Any], dict[str
     questions: dict[str, Any] = {}
     prompts: dict[str, Any] = {}
     for name, option in options.items():
-        if option.kind == "choice":
-            questions[name] = option.values
+        questions[name] = option.native_default
+        if isinstance(option.native_default, list):
             prompts[name] = {"__prompt__": option.prompt, **dict(option.raw["choices"])}
+        elif option.kind == "choice":
+            prompts[name] = f"{option.prompt} ({', '.join(option.values)})"
         else:
-            questions[name] = option.raw["default"]
             prompts[name] = option.prompt
     return questions, prompts
 
@@ -175,6 +197,11 @@ def table_row(option: Option, options: Mapping[str, Option]) -> str:
             values += f"; default {_code(option.default)}"
     else:
         values = ", ".join(_answer(value) for value in option.values)
+        if "default_by_kind" in option.raw:
+            by_kind = ", ".join(
+                f"{kind}: {_answer(value)}" for kind, value in option.raw["default_by_kind"].items()
+            )
+            values += f" (default by kind: {by_kind})"
     changes = [readme["changes"]]
     for bundle in option.adds:
         answers = " or ".join(_answer(value) for value in bundle.when)

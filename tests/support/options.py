@@ -60,6 +60,7 @@ ALL_ON: dict[str, Any] = {
 }
 # Every optional feature off and the smallest footprint: no CLI, no publishing, Linux only.
 ALL_OFF: dict[str, Any] = {
+    "kind": "library",
     "license": "Proprietary",
     "test_os": "linux",
     "cli": "none",
