@@ -13,7 +13,9 @@ import re
 import shlex
 import sys
 import unicodedata
+import urllib.parse
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -503,9 +505,37 @@ def _as_typed(value: Any) -> str:
     return str(value)
 
 
-def rerun_command(answers: Mapping[str, Any], refused: str) -> list[str] | None:
-    """The command that bakes again with every answer kept that differs from its default, except
-    the refused one; None when the answers do not say which template was baked."""
+# Written where the refused answer goes; run unchanged, the bake refuses it again by name.
+PLACEHOLDER = "..."
+
+
+def _template_for_humans(answers: Mapping[str, Any]) -> str:
+    """The template as the user can give it again: a local folder as an absolute path (the hook
+    does not run where the user typed it), a URL without any credentials it carried."""
+    template = str(answers["_template"])
+    parts = urllib.parse.urlsplit(template)
+    if parts.scheme and parts.netloc:
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    repo_dir = answers.get("_repo_dir")
+    remote = template.startswith(("gh:", "gl:", "bb:", "git@", "git+")) or template.endswith((".git", ".zip"))
+    if not remote and isinstance(repo_dir, str) and Path(repo_dir).is_dir():
+        return repo_dir
+    return template
+
+
+@dataclass
+class Rerun:
+    """What to print after a refusal: commands to run again, or why there is none."""
+
+    commands: list[tuple[str, list[str]]]
+    missing: str = ""
+
+
+def rerun(answers: Mapping[str, Any], refused: str) -> Rerun | None:
+    """Commands that bake again with every answer kept that differs from its default, and the
+    refused one left as PLACEHOLDER; None when there is nothing to offer (no template named)."""
     template = answers.get("_template")
     if not isinstance(template, str) or not template:
         return None
@@ -513,20 +543,40 @@ def rerun_command(answers: Mapping[str, Any], refused: str) -> list[str] | None:
         options = manifest(answers)
     except AnswerError:
         return None
+    if refused not in options:
+        return None  # not a question (a replay's _options): no answer to correct
     kept = {
         field: _as_typed(answers[field])
         for field, option in options.items()
         if field != refused and field in answers and answers[field] != _default(answers, field, option)
     }
-    if "_commit" in answers:  # cruft create: the same commit, the answers as JSON
-        command = ["cruft", "create", template, "--checkout", str(answers["_commit"]), "--no-input"]
-        return [*command, "--extra-context", json.dumps(kept, ensure_ascii=False)]
-    command = ["cookiecutter", template]
+    # A character a terminal does not show as itself (controls, tabs, bidi marks) would be lost
+    # or, worse, rewrite the line when the command is copied from the screen.
+    hidden = sorted(field for field, value in kept.items() if not value.isprintable())
+    if hidden:
+        return Rerun([], f"{', '.join(hidden)} holds characters a terminal does not show as typed")
+    kept[refused] = PLACEHOLDER
+    source = _template_for_humans(answers)
+    if "_commit" in answers:  # cruft: the same commit; a new project or the one being updated
+        create = ["uvx", "cruft", "create", source, "--checkout", str(answers["_commit"]), "--no-input"]
+        create += ["--extra-context", json.dumps(kept, ensure_ascii=False)]
+        update = ["uvx", "cruft", "update", "--variables-to-update", json.dumps({refused: PLACEHOLDER})]
+        return Rerun([("a new project", create), ("a project being updated, from its folder", update)])
+    command = ["uvx", "cookiecutter", source]
     if answers.get("_checkout"):
         command += ["--checkout", str(answers["_checkout"])]
     if answers.get("_output_dir"):
         command += ["--output-dir", str(answers["_output_dir"])]
-    return [*command, "--no-input", *(f"{field}={value}" for field, value in kept.items())]
+    command += ["--no-input", *(f"{field}={value}" for field, value in kept.items())]
+    return Rerun([("", command)])
+
+
+def _printable_on(stream: Any, text: str) -> bool:
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def main(answers_json: str = ANSWERS_JSON) -> int:
@@ -535,15 +585,24 @@ def main(answers_json: str = ANSWERS_JSON) -> int:
         validate(answers)
     except AnswerError as error:
         print(f"error: {error}", file=sys.stderr)
-        command = rerun_command(answers, error.field)
-        if command is not None:
-            # Last, so that the reason and the way back are what the terminal shows together.
-            print(
-                f"To bake again with your other answers, add {error.field}=... (a value named "
-                "above) to this command and run it:",
-                file=sys.stderr,
-            )
-            print("  " + shlex.join(command), file=sys.stderr)
+        offer = rerun(answers, error.field)
+        if offer is None:
+            return 1
+        lines = [f"  {shlex.join(command)}" for _, command in offer.commands]
+        if offer.missing or not all(_printable_on(sys.stderr, line) for line in lines):
+            why = offer.missing or "the terminal cannot show every answer"
+            print(f"No command to bake again: {why}; correct it and bake again.", file=sys.stderr)
+            return 1
+        # Last, so that the reason and the way back are what the terminal shows together.
+        print(
+            f"To bake again with your other answers, replace the {PLACEHOLDER} after {error.field} "
+            "with a value named above and run (a POSIX shell: bash, zsh):",
+            file=sys.stderr,
+        )
+        for (label, _), line in zip(offer.commands, lines, strict=True):
+            if label:
+                print(f"For {label}:", file=sys.stderr)
+            print(line, file=sys.stderr)
         return 1
     return 0
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -621,3 +622,53 @@ def test_without_the_refusal_replay_would_not_be_the_same_project(
         "update", "-y", "--variables-to-update", '{"cli": "argparse"}', cwd=project, env=env, check=False
     )
     assert replayed.returncode != 0 or status(project, env) != "", replayed.stdout + replayed.stderr
+
+
+def test_a_refused_answer_under_cruft_prints_commands_that_work(
+    template: TemplateRepo, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """`cruft create` with a refused answer prints a create command (the same commit, the other
+    answers as JSON) and an update command; the first, corrected, creates the intended project."""
+    out = tmp_path / "out"
+    out.mkdir()
+    answers = {"project_name": "Kept Name", "license": "Proprietary", "publish": "pypi"}
+    refused = cruft(
+        "create",
+        template.url,
+        "--no-input",
+        "--extra-context",
+        json.dumps(answers),
+        cwd=out,
+        env=env,
+        check=False,
+    )
+    assert refused.returncode != 0
+    lines = (refused.stdout + refused.stderr).splitlines()
+    [error] = [line for line in lines if line.startswith("error: ")]
+    assert error.startswith("error: publish='pypi' is not accepted:")
+    create_line = lines[lines.index("For a new project:") + 1]
+    update_line = lines[lines.index("For a project being updated, from its folder:") + 1]
+    create = shlex.split(create_line)
+    assert create[:4] == ["uvx", "cruft", "create", template.url]
+    assert create[4:6] == ["--checkout", template.rev()]
+    extra = json.loads(create[create.index("--extra-context") + 1])
+    assert extra == {"project_name": "Kept Name", "license": "Proprietary", "publish": "..."}
+    assert shlex.split(update_line) == [
+        "uvx",
+        "cruft",
+        "update",
+        "--variables-to-update",
+        '{"publish": "..."}',
+    ]
+    assert list(out.iterdir()) == []
+
+    # The user writes the answer in place of the dots; cruft as the tests have it (no network).
+    extra["publish"] = "private-index"
+    create[create.index("--extra-context") + 1] = json.dumps(extra)
+    cruft(*create[2:], cwd=out, env=env)
+    context = cruft_state(out / "kept-name")["context"]["cookiecutter"]
+    assert (context["project_name"], context["license"], context["publish"]) == (
+        "Kept Name",
+        "Proprietary",
+        "private-index",
+    )

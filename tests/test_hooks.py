@@ -59,10 +59,12 @@ def test_hooks_do_nothing_a_replay_would_regret(name: str) -> None:
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            imported |= {alias.name.split(".")[0] for alias in node.names}
+            imported |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
-    assert imported.isdisjoint({"subprocess", "urllib", "socket", "datetime", "time"})
+            imported.add(node.module)
+    # urllib.parse only parses; what would reach the network or the clock may not be imported.
+    forbidden = {"subprocess", "socket", "urllib.request", "http.client", "datetime", "time"}
+    assert imported.isdisjoint(forbidden)
     keys = [
         node.value
         for node in ast.walk(tree)
@@ -666,7 +668,7 @@ def test_the_rerun_command_keeps_every_answer_that_is_not_a_default() -> None:
         _template="gh:octo/cookiecutter-python-pipeline",
         _checkout="v1.0.0",
         _output_dir="/home/me/code",
-        project_name='It\'s "Mine" $HOME',
+        project_name='It\'s "Mine" $HOME `id` $(id) ;rm',
         project_slug="mine",
         package_name="mine",
         kind="library",
@@ -674,35 +676,44 @@ def test_the_rerun_command_keeps_every_answer_that_is_not_a_default() -> None:
         python_min="3.1",
         codecov=True,
     )
-    command = pre_gen.rerun_command(given, "python_min")
-    assert command[:6] == [
+    [(label, command)] = pre_gen.rerun(given, "python_min").commands
+    assert label == ""
+    assert command[:8] == [
+        "uvx",
         "cookiecutter",
         "gh:octo/cookiecutter-python-pipeline",
         "--checkout",
         "v1.0.0",
         "--output-dir",
         "/home/me/code",
+        "--no-input",
     ]
     # cli=none is the library's default; project_slug differs from the one derived from the name.
-    assert sorted(command[7:]) == sorted(
+    assert sorted(command[8:]) == sorted(
         [
             "codecov=yes",
             "kind=library",
             "package_name=mine",
-            'project_name=It\'s "Mine" $HOME',
+            'project_name=It\'s "Mine" $HOME `id` $(id) ;rm',
             "project_slug=mine",
+            "python_min=...",
         ]
     )
-    assert command[6] == "--no-input"
     assert shlex.split(shlex.join(command)) == command
 
 
-def test_under_cruft_the_rerun_is_cruft_create_at_the_same_commit() -> None:
+def test_under_cruft_the_rerun_offers_create_and_update_at_the_same_commit() -> None:
     given = answers(
-        _template="https://example.com/t.git", _commit="abc123", license="Proprietary", publish="pypi"
+        _template="https://x-access-token:ghp_secret@example.com/t.git",
+        _commit="abc123",
+        license="Proprietary",
+        publish="pypi",
     )
-    command = pre_gen.rerun_command(given, "publish")
-    assert command[:6] == [
+    [(new, create), (existing, update)] = pre_gen.rerun(given, "publish").commands
+    assert "new project" in new
+    assert "updated" in existing
+    assert create[:7] == [
+        "uvx",
         "cruft",
         "create",
         "https://example.com/t.git",
@@ -710,15 +721,55 @@ def test_under_cruft_the_rerun_is_cruft_create_at_the_same_commit() -> None:
         "abc123",
         "--no-input",
     ]
-    assert command[6] == "--extra-context"
-    assert json.loads(command[7]) == {"license": "Proprietary"}
+    assert create[7] == "--extra-context"
+    assert json.loads(create[8]) == {"license": "Proprietary", "publish": "..."}
+    assert update == ["uvx", "cruft", "update", "--variables-to-update", '{"publish": "..."}']
+
+
+def test_a_local_template_is_named_by_its_absolute_folder(tmp_path: Path) -> None:
+    given = answers(_template=".", _repo_dir=str(TEMPLATE), version="v1")
+    [(_, command)] = pre_gen.rerun(given, "version").commands
+    assert command[2] == str(TEMPLATE)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["tab\there", "esc\x1b[2Kgone", "bidi \u202eevil", "title\x1b]0;x\x07", "c1 \x9b31m", "nbsp\u00a0x"],
+)
+def test_no_command_is_printed_when_an_answer_would_not_show_as_typed(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The slug is refused first, so the later `version` was never checked: its escapes must not
+    reach the terminal inside a command to copy."""
+    given = answers(_template="t", project_slug="Bad_Slug", version=value)
+    assert pre_gen.rerun(given, "project_slug").commands == []
+    assert pre_gen.main(json.dumps(given)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: project_slug='Bad_Slug'")
+    assert err.splitlines()[-1] == (
+        "No command to bake again: version holds characters a terminal does not show as typed; "
+        "correct it and bake again."
+    )
+    assert value not in err
+
+
+def test_a_refused_replay_manifest_gets_no_command() -> None:
+    assert pre_gen.rerun(answers(_template="t"), "_options") is None
 
 
 def test_a_refusal_ends_in_the_reason_then_the_rerun_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert pre_gen.main(json.dumps(answers(_template="t", version="v1", _output_dir="/o"))) == 1
     error, intro, command = capsys.readouterr().err.splitlines()
     assert error.startswith("error: version='v1' is not accepted:")
-    assert intro.startswith("To bake again with your other answers, add version=...")
-    assert shlex.split(command) == ["cookiecutter", "t", "--output-dir", "/o", "--no-input"]
+    assert intro.startswith("To bake again with your other answers, replace the ... after version")
+    assert shlex.split(command) == [
+        "uvx",
+        "cookiecutter",
+        "t",
+        "--output-dir",
+        "/o",
+        "--no-input",
+        "version=...",
+    ]
     # Without the template's name (a hook run by hand) only the reason is printed.
-    assert pre_gen.rerun_command(answers(), "version") is None
+    assert pre_gen.rerun(answers(), "version") is None

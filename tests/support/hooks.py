@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from types import ModuleType
 
 from support.options import TEMPLATE
@@ -13,5 +14,7 @@ def load_hook(name: str) -> ModuleType:
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    # Registered like any import: dataclasses look their module up by name.
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
