@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import sys
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml  # PyYAML: a dependency of cookiecutter itself, so every interpreter that runs it has it
+from cookiecutter.config import BUILTIN_ABBREVIATIONS  # the hook runs with cookiecutter's interpreter
+from cookiecutter.repository import expand_abbreviations
 
 # The only Jinja in this file. tojson escapes every quote character, so the raw string cannot end early.
 ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
@@ -198,34 +202,87 @@ def remove(root: Path, relative_paths: Iterable[str]) -> list[str]:
     return removed
 
 
+def _template_source(answers: Mapping[str, Any]) -> str | None:
+    """The template as cruft can be given it again: a URL without credentials, a local folder
+    by its absolute path (the hook does not run where the user typed a relative one)."""
+    template = answers.get("_template")
+    if not isinstance(template, str) or not template:
+        return None
+    # cruft hands the template to `git clone`: cookiecutter's gh:/gl:/bb: and its git+ prefix
+    # mean nothing there.
+    template = expand_abbreviations(template, BUILTIN_ABBREVIATIONS).removeprefix("git+")
+    parts = urllib.parse.urlsplit(template)
+    if len(parts.scheme) > 1 and not parts.netloc:  # file:///path (one letter: a Windows drive)
+        return template
+    if len(parts.scheme) > 1:
+        host = parts.hostname or ""
+        return urllib.parse.urlunsplit(parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host))
+    repo_dir = answers.get("_repo_dir")
+    remote = template.startswith("git@") or template.endswith((".git", ".zip"))
+    if not remote and isinstance(repo_dir, str) and Path(repo_dir).is_dir():
+        return repo_dir
+    return template
+
+
+def link_command(answers: Mapping[str, Any]) -> list[str] | None:
+    """`cruft link` with the answers of this bake, so that it records exactly them (asked
+    again, it would offer the template's defaults); None when the template is not named."""
+    source = _template_source(answers)
+    if source is None:
+        return None
+    given = {field: answers[field] for field in answers.get("_options", {}) if field in answers}
+    command = ["uvx", "cruft", "link", source]
+    if answers.get("_checkout"):
+        command += ["--checkout", str(answers["_checkout"])]
+    # ASCII JSON: every answer survives a copy from the terminal, escapes included.
+    return [*command, "--no-input", "--extra-context", json.dumps(given)]
+
+
 def next_steps(answers: Mapping[str, Any]) -> str:
     """What to type after baking, as printed.
 
     Lines indented by two spaces are commands, `#` starts a comment; the block right after
     "Next steps:" ends in the first commit. The template's rehearsal runs that block as printed,
-    so a step missing here is missing there too.
+    so a step missing here is missing there too. The project's folder is named by its absolute
+    path when cookiecutter says where it wrote it (`--output-dir`).
     """
     slug = answers["project_slug"]
     repo = f"{answers['github_owner']}/{slug}"
-    return "\n".join(
-        [
-            f"Created {slug}. Next steps:",
-            f"  cd {slug}",
-            "  git init -b main",
-            "  uv sync                      # creates .venv and uv.lock; CI installs from uv.lock",
-            "  uv run pre-commit install    # hooks on every commit; they refuse a missing or stale uv.lock",
-            "  uv run pytest                # tests with the coverage gate",
-            "  git add -A                   # uv.lock included",
-            "  git commit -m 'Start from cookiecutter-python-pipeline'",
-            f"Create the empty GitHub repository {repo}, then push:",
-            f"  git remote add origin git@github.com:{repo}.git",
-            "  git push -u origin main",
-            "Then follow docs/deployment.md.",
-            "Baked with plain cookiecutter? Link the project to the template commit you baked from,",
-            "so later updates bring every change since (README, 'Keeping a project up to date'):",
-            "  uvx cruft link <template-url> --checkout <tag-or-commit>",
-        ]
-    )
+    output_dir = answers.get("_output_dir")
+    folder = shlex.quote(str(Path(output_dir) / slug)) if isinstance(output_dir, str) and output_dir else slug
+    lines = [
+        f"Created {slug}. Next steps:",
+        f"  cd {folder}",
+        "  git init -b main",
+        "  uv sync                      # creates .venv and uv.lock; CI installs from uv.lock",
+        "  uv run pre-commit install    # hooks on every commit; they refuse a missing or stale uv.lock",
+        "  uv run pytest                # tests with the coverage gate",
+        "  git add -A                   # uv.lock included",
+        "  git commit -m 'Start from cookiecutter-python-pipeline'",
+        f"Create the empty GitHub repository {repo}, then push:",
+        f"  git remote add origin git@github.com:{repo}.git",
+        "  git push -u origin main",
+        "Then follow docs/deployment.md.",
+    ]
+    placeholder = answers.get("_options", {}).get("github_owner", {}).get("default")
+    if placeholder and answers["github_owner"] == placeholder:
+        lines.append(
+            f"Warning: github_owner is still the placeholder {placeholder!r}: every URL and trusted "
+            "publisher name derives from it; bake again with github_owner=<your GitHub name>."
+        )
+    if "_commit" in answers:
+        return "\n".join(lines)  # made by cruft, which has recorded the template already
+    link = link_command(answers)
+    lines += [
+        "Baked with plain cookiecutter: link the project to the template, from its folder, so later",
+        "updates bring every change since (README, 'Keeping a project up to date'):",
+        f"  {shlex.join(link)}" if link else "  uvx cruft link <template-url> --checkout <tag-or-commit>",
+    ]
+    if link and "--checkout" not in link:
+        lines.append(
+            "If the template has moved on since this bake, add --checkout <the commit you baked from>."
+        )
+    return "\n".join(lines)
 
 
 def main(answers_json: str = ANSWERS_JSON, root: Path | None = None) -> int:

@@ -514,7 +514,9 @@ def _template_for_humans(answers: Mapping[str, Any]) -> str:
     does not run where the user typed it), a URL without any credentials it carried."""
     template = str(answers["_template"])
     parts = urllib.parse.urlsplit(template)
-    if parts.scheme and parts.netloc:
+    if len(parts.scheme) > 1 and not parts.netloc:  # file:///path (one letter: a Windows drive)
+        return template
+    if len(parts.scheme) > 1:
         host = parts.hostname or ""
         netloc = f"{host}:{parts.port}" if parts.port else host
         return urllib.parse.urlunsplit(parts._replace(netloc=netloc))

@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 import yaml
 from support import markdown
+from support.next_steps import command_blocks
 from support.template_repo import (
     BASE_TAG,
     TemplateRepo,
@@ -672,3 +673,46 @@ def test_a_refused_answer_under_cruft_prints_commands_that_work(
         "Proprietary",
         "private-index",
     )
+
+
+def test_the_printed_link_command_records_exactly_the_baked_answers(
+    template: TemplateRepo, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Asked again, `cruft link` offers the template's defaults: pressing Enter would record
+    options the project does not have. The printed command carries the bake's own answers."""
+    answers = {"cli": "typer", "license": "Apache-2.0", "notifications": "email", "codecov": "yes"}
+    old = template.rev(BASE_TAG)
+    advance(template)
+    out = tmp_path / "out"
+    out.mkdir()
+    baked = cookiecutter(
+        f"git+{template.path.as_uri()}",
+        "--checkout",
+        BASE_TAG,
+        "--no-input",
+        "--output-dir",
+        out,
+        *(f"{key}={value}" for key, value in answers.items()),
+        cwd=out,
+        env=env,
+    )
+    blocks = command_blocks(baked.stderr)
+    assert blocks[0][0] == f"cd {shlex.quote(str(out / SLUG))}"
+    [link] = [block[0] for block in blocks if block[0].startswith("uvx cruft link ")]
+    words = shlex.split(link)
+    assert words[3] == template.path.as_uri()  # a URL git clones, without cookiecutter's git+
+    project = out / SLUG
+    init_project(project, env)
+
+    cruft(*words[2:], cwd=project, env=env)  # the cruft of the tests' environment, not uvx's
+    state = cruft_state(project)
+    assert state["commit"] == old
+    recorded = state["context"]["cookiecutter"]
+    assert (recorded["cli"], recorded["license"], recorded["notifications"], recorded["codecov"]) == (
+        "typer",
+        "Apache-2.0",
+        "email",
+        True,
+    )
+    # Linked to what it was baked from: nothing differs from a replay of that commit.
+    assert cruft("diff", "--exit-code", cwd=project, env=env, check=False).returncode == 0

@@ -72,10 +72,11 @@ def test_hooks_do_nothing_a_replay_would_regret(name: str) -> None:
         and isinstance(node.value, str)
         and node.value in {"_repo_dir", "_output_dir"}
     ]
-    # cruft passes neither key. The pre-gen hook reads `_repo_dir` only to compare a replay
-    # file's manifest with the template's, and `_output_dir` only to print it in the command
-    # that bakes again after a refusal; both are skipped when absent.
-    assert sorted(set(keys)) == (["_output_dir", "_repo_dir"] if name == "pre_gen_project" else [])
+    # cruft passes neither key. The hooks read them only to print commands (the folder to `cd`
+    # into, a local template's absolute path, the output folder of a bake to run again) and, in
+    # the pre-gen hook, to compare a replay file's manifest with the template's; each use is
+    # skipped when the key is absent, and none writes anything.
+    assert sorted(set(keys)) == ["_output_dir", "_repo_dir"]
 
 
 def test_default_answers_are_valid() -> None:
@@ -626,11 +627,49 @@ def test_next_steps_lock_before_the_first_commit_then_push() -> None:
         "git remote add origin git@github.com:octo/example-pipeline-package.git",
         "git push -u origin main",
     ]
+    # Run by hand, the hook does not know the template: the link step says what to fill in.
     assert link == ["uvx cruft link <template-url> --checkout <tag-or-commit>"]
     # Every prose line starts at the margin, so no sentence is mistaken for a command.
     prose = [line for line in text.splitlines() if not line.startswith("  ")]
     assert prose[0] == "Created example-pipeline-package. Next steps:"
     assert "Then follow docs/deployment.md." in prose
+    assert not [line for line in prose if line.startswith("Warning:")]
+
+
+def test_next_steps_name_the_folder_cookiecutter_wrote_and_the_answers_to_link_with() -> None:
+    given = answers(
+        _template="gh:octo/cookiecutter-python-pipeline",
+        _checkout="v1.2.0",
+        _output_dir="/home/me/my code",
+        cli="typer",
+        description="Tab\there, ünï and \u202e",
+    )
+    text = post_gen.next_steps(given)
+    local, _, link = command_blocks(text)
+    assert local[0] == "cd '/home/me/my code/example-pipeline-package'"
+    [command] = link
+    words = shlex.split(command)
+    assert words[:6] == [
+        "uvx",
+        "cruft",
+        "link",
+        "https://github.com/octo/cookiecutter-python-pipeline.git",
+        "--checkout",
+        "v1.2.0",
+    ]
+    assert words[6:8] == ["--no-input", "--extra-context"]
+    assert command.isascii()
+    recorded = json.loads(words[8])
+    assert recorded == {field: given[field] for field in OPTIONS}
+    # Under cruft the project is linked already: no link step.
+    assert len(command_blocks(post_gen.next_steps({**given, "_commit": "abc"}))) == 2
+
+
+def test_next_steps_flag_the_placeholder_github_owner() -> None:
+    text = post_gen.next_steps(answers())
+    [warning] = [line for line in text.splitlines() if line.startswith("Warning:")]
+    assert "'your-github-name'" in warning
+    assert "github_owner=" in warning
 
 
 @pytest.mark.parametrize(
