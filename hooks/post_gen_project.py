@@ -219,19 +219,21 @@ def _template_source(answers: Mapping[str, Any]) -> str | None:
         return urllib.parse.urlunsplit(parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host))
     repo_dir = answers.get("_repo_dir")
     remote = template.startswith("git@") or template.endswith((".git", ".zip"))
-    if not remote and isinstance(repo_dir, str) and Path(repo_dir).is_dir():
+    if not remote and isinstance(repo_dir, str) and Path(repo_dir).is_absolute() and Path(repo_dir).is_dir():
         return repo_dir
     return template
 
 
-def link_command(answers: Mapping[str, Any]) -> list[str] | None:
+def link_command(answers: Mapping[str, Any], project: str) -> list[str] | None:
     """`cruft link` with the answers of this bake, so that it records exactly them (asked
-    again, it would offer the template's defaults); None when the template is not named."""
+    again, it would offer the template's defaults); None when the template is not named. It
+    names the project by `--project-dir`, so it runs where cookiecutter ran, where a template
+    given as a relative path is found."""
     source = _template_source(answers)
     if source is None:
         return None
     given = {field: answers[field] for field in answers.get("_options", {}) if field in answers}
-    command = ["uvx", "cruft", "link", source]
+    command = ["uvx", "cruft", "link", source, "--project-dir", project]
     if answers.get("_checkout"):
         command += ["--checkout", str(answers["_checkout"])]
     # ASCII JSON: every answer survives a copy from the terminal, escapes included.
@@ -272,11 +274,15 @@ def next_steps(answers: Mapping[str, Any]) -> str:
         )
     if "_commit" in answers:
         return "\n".join(lines)  # made by cruft, which has recorded the template already
-    link = link_command(answers)
+    project = str(Path(output_dir) / slug) if isinstance(output_dir, str) and output_dir else slug
+    link = link_command(answers, project)
     lines += [
-        "Baked with plain cookiecutter: link the project to the template, from its folder, so later",
-        "updates bring every change since (README, 'Keeping a project up to date'):",
+        "Baked with plain cookiecutter: link the project to the template, running this where you ran",
+        "cookiecutter, and commit the link, so later updates bring every change since (README,",
+        "'Keeping a project up to date'):",
         f"  {shlex.join(link)}" if link else "  uvx cruft link <template-url> --checkout <tag-or-commit>",
+        f"  git -C {shlex.quote(project)} add .cruft.json",
+        f"  git -C {shlex.quote(project)} commit -m 'Link the project to its template'",
     ]
     if link and "--checkout" not in link:
         lines.append(

@@ -522,7 +522,7 @@ def _template_for_humans(answers: Mapping[str, Any]) -> str:
         return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
     repo_dir = answers.get("_repo_dir")
     remote = template.startswith(("gh:", "gl:", "bb:", "git@", "git+")) or template.endswith((".git", ".zip"))
-    if not remote and isinstance(repo_dir, str) and Path(repo_dir).is_dir():
+    if not remote and isinstance(repo_dir, str) and Path(repo_dir).is_absolute() and Path(repo_dir).is_dir():
         return repo_dir
     return template
 

@@ -698,13 +698,18 @@ def test_the_printed_link_command_records_exactly_the_baked_answers(
     )
     blocks = command_blocks(baked.stderr)
     assert blocks[0][0] == f"cd {shlex.quote(str(out / SLUG))}"
-    [link] = [block[0] for block in blocks if block[0].startswith("uvx cruft link ")]
+    [(link, add, commit)] = [block for block in blocks if block[0].startswith("uvx cruft link ")]
     words = shlex.split(link)
     assert words[3] == template.path.as_uri()  # a URL git clones, without cookiecutter's git+
     project = out / SLUG
+    assert words[4:6] == ["--project-dir", str(project)]
     init_project(project, env)
 
-    cruft(*words[2:], cwd=project, env=env)  # the cruft of the tests' environment, not uvx's
+    # Run where cookiecutter ran, as printed; the cruft of the tests' environment, not uvx's.
+    cruft(*words[2:], cwd=out, env=env)
+    for step in (add, commit):
+        git(*shlex.split(step)[1:], cwd=out, env=env)
+    assert status(project, env) == ""
     state = cruft_state(project)
     assert state["commit"] == old
     recorded = state["context"]["cookiecutter"]

@@ -628,7 +628,11 @@ def test_next_steps_lock_before_the_first_commit_then_push() -> None:
         "git push -u origin main",
     ]
     # Run by hand, the hook does not know the template: the link step says what to fill in.
-    assert link == ["uvx cruft link <template-url> --checkout <tag-or-commit>"]
+    assert link == [
+        "uvx cruft link <template-url> --checkout <tag-or-commit>",
+        "git -C example-pipeline-package add .cruft.json",
+        "git -C example-pipeline-package commit -m 'Link the project to its template'",
+    ]
     # Every prose line starts at the margin, so no sentence is mistaken for a command.
     prose = [line for line in text.splitlines() if not line.startswith("  ")]
     assert prose[0] == "Created example-pipeline-package. Next steps:"
@@ -647,19 +651,16 @@ def test_next_steps_name_the_folder_cookiecutter_wrote_and_the_answers_to_link_w
     text = post_gen.next_steps(given)
     local, _, link = command_blocks(text)
     assert local[0] == "cd '/home/me/my code/example-pipeline-package'"
-    [command] = link
+    command, add, commit = link
     words = shlex.split(command)
-    assert words[:6] == [
-        "uvx",
-        "cruft",
-        "link",
-        "https://github.com/octo/cookiecutter-python-pipeline.git",
-        "--checkout",
-        "v1.2.0",
-    ]
-    assert words[6:8] == ["--no-input", "--extra-context"]
+    project = "/home/me/my code/example-pipeline-package"
+    url = "https://github.com/octo/cookiecutter-python-pipeline.git"
+    assert words[:8] == ["uvx", "cruft", "link", url, "--project-dir", project, "--checkout", "v1.2.0"]
+    assert words[8:10] == ["--no-input", "--extra-context"]
     assert command.isascii()
-    recorded = json.loads(words[8])
+    assert shlex.split(add) == ["git", "-C", project, "add", ".cruft.json"]
+    assert shlex.split(commit)[:4] == ["git", "-C", project, "commit"]
+    recorded = json.loads(words[10])
     assert recorded == {field: given[field] for field in OPTIONS}
     # Under cruft the project is linked already: no link step.
     assert len(command_blocks(post_gen.next_steps({**given, "_commit": "abc"}))) == 2
@@ -812,3 +813,12 @@ def test_a_refusal_ends_in_the_reason_then_the_rerun_command(capsys: pytest.Capt
     ]
     # Without the template's name (a hook run by hand) only the reason is printed.
     assert pre_gen.rerun(answers(), "version") is None
+
+
+def test_a_template_given_as_a_relative_path_is_printed_as_given() -> None:
+    """cookiecutter passes `_repo_dir` as typed; the hooks run elsewhere, so `.` stays `.` and
+    the commands are run where cookiecutter was."""
+    given = answers(_template=".", _repo_dir=".", _output_dir="/w/out", version="v1")
+    [(_, rerun)] = pre_gen.rerun(given, "version").commands
+    assert rerun[2] == "."
+    assert post_gen.link_command(given, "/w/out/example-pipeline-package")[3] == "."
