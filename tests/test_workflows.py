@@ -333,3 +333,22 @@ def test_mail_never_reads_a_file_named_by_the_branch(bake: Bake) -> None:
     assert "!contains(needs.write.outputs.subject, 'file://')" in condition
     assert "!contains(fromJSON(needs.write.outputs.email-body), 'file://')" in condition
     assert mail["with"]["subject"] == "${{ needs.write.outputs.subject }}"
+
+
+def test_the_template_sync_pull_request_is_spared_the_changelog_rule_only_from_this_repository(
+    project: Project,
+) -> None:
+    """cruft never touches CHANGELOG.md, so the sync pull request would always fail the rule. It
+    is let through by its branch, and only when that branch is this repository's (which takes
+    write access to push): a fork's `template-sync` branch still needs its entry."""
+    condition = " ".join(project.yaml(".github/workflows/quality.yml")["jobs"]["changelog"]["if"].split())
+    exemption = (
+        "!(github.event.pull_request.head.ref == 'template-sync'"
+        " && github.event.pull_request.head.repo.full_name == github.repository)"
+    )
+    assert condition.endswith("&& " + exemption)
+    assert "github.head_ref" not in condition  # the same value, but the pair reads as one rule
+    if project.answers["template_sync"]:
+        propose = project.yaml(".github/workflows/template-sync.yml")["jobs"]["propose"]
+        (opener,) = [s for s in propose["steps"] if str(s.get("uses", "")).startswith("peter-evans/")]
+        assert opener["with"]["branch"] == "template-sync"
