@@ -352,3 +352,29 @@ def test_the_template_sync_pull_request_is_spared_the_changelog_rule_only_from_t
         propose = project.yaml(".github/workflows/template-sync.yml")["jobs"]["propose"]
         (opener,) = [s for s in propose["steps"] if str(s.get("uses", "")).startswith("peter-evans/")]
         assert opener["with"]["branch"] == "template-sync"
+
+
+UNWATCHED = (".github/workflows/release.yml", ".github/workflows/security.yml", ".github/workflows/template-sync.yml")
+
+
+def test_failures_nobody_watches_reach_the_notification_channels(project: Project) -> None:
+    """Release, the weekly security scan and template sync run on tags and schedules, where no
+    pull request shows a red cross. With notifications on, each ends in the same reusable
+    notify.yml as CI, on failure only, holding nothing but read access and the notification
+    secrets, passed by name."""
+    notifications_on = project.answers["notifications"] != "none"
+    declared = project.yaml(".github/workflows/notify.yml")[True]["workflow_call"]["secrets"] if notifications_on else {}
+    present = [relative for relative in UNWATCHED if (project.path / relative).exists()]
+    assert (".github/workflows/template-sync.yml" in present) is project.answers["template_sync"]
+    for relative in present:
+        jobs = project.yaml(relative)["jobs"]
+        assert ("notify" in jobs) is notifications_on, relative
+        if not notifications_on:
+            continue
+        notify = jobs["notify"]
+        assert notify["uses"] == "./.github/workflows/notify.yml", relative
+        assert notify["if"] == "${{ failure() }}", relative
+        assert set(notify["needs"]) == set(jobs) - {"notify"}, f"{relative}: notify must need every job"
+        assert notify["permissions"] == {"contents": "read"}, relative
+        assert notify["with"] == {"results": "${{ toJSON(needs) }}", "channels": ""}, relative
+        assert notify["secrets"] == {name: f"${{{{ secrets.{name} }}}}" for name in declared}, relative
