@@ -22,8 +22,8 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -694,7 +694,8 @@ def github(description: Description) -> Iterator[FakeGitHub]:
 
 def check_token(github: FakeGitHub, token: str | None) -> subprocess.CompletedProcess[str]:
     """The propose job's token check, run as the workflow runs it, against the stand-in."""
-    environ = {key: value for key, value in os.environ.items() if not key.startswith(("GITHUB_", "TEMPLATE_"))}
+    outside = ("GITHUB_", "TEMPLATE_")  # this machine's own, if any, never reach the script
+    environ = {key: value for key, value in os.environ.items() if not key.startswith(outside)}
     environ |= {"GITHUB_API_URL": github.url, "GITHUB_REPOSITORY": "octo/demo"}
     if token is not None:
         environ["TEMPLATE_SYNC_TOKEN"] = token
