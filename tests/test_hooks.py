@@ -491,8 +491,11 @@ def test_paths_follow_answers() -> None:
             "smoke-test",
             "publish",
             "publish-private-index",
+            "notify",
         ],
         ".github/workflows/ci.yml": ["notify"],
+        ".github/workflows/security.yml": ["notify"],
+        ".github/workflows/template-sync.yml": ["notify"],
     }
 
 

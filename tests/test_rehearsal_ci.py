@@ -252,6 +252,41 @@ def test_security_workflow_runs_with_recorded_scanners(bake: Bake, tmp_path: Pat
     assert checkouts[0]["inputs"]["fetch-depth"] == "0"
 
 
+def test_a_failed_weekly_security_scan_reaches_slack_and_email(bake: Bake, tmp_path: Path) -> None:
+    """The weekly scan runs where nobody looks: with notifications on, its failure (here the
+    audit's, replayed into the notify job) is posted to Slack and mailed, like CI's."""
+    project = private(bake, tmp_path, notifications="slack+email")
+    with slack_webhook() as slack, smtp_server() as smtp:
+        secrets = {
+            "SLACK_WEBHOOK_URL": slack.url,
+            "SMTP_SERVER": "127.0.0.1",
+            "SMTP_USERNAME": "ci@example.com",
+            "SMTP_PASSWORD": "not-a-real-password",
+            "NOTIFY_EMAIL_TO": "team@example.com",
+        }
+        env = {"REHEARSAL_SMTP_PORT": str(smtp.port)}
+        audit = rehearse(project, "schedule", workflow="security.yml", job="audit", secrets=secrets, env=env)
+        show(audit, "security workflow, schedule, slack+email bake (audit only)")
+        audit.assert_job("audit", "success")
+        # A new advisory for a locked package: what the weekly audit exists to meet.
+        results = {"audit": "failure", "dependency-review": "skipped", "codeql": "success"}
+        results["secrets"] = "success"
+        notified = replay_downstream(audit, ["notify"], results=results, secrets=secrets, env=env)
+        show(notified, "security workflow, failed audit replayed into notify")
+    notified.assert_job("write the notifications", "success")
+    notified.assert_job("send the notifications", "success")
+    assert len(slack.received) == 1, notified.job("send the notifications").text()
+    sections = [block for block in slack.received[0]["blocks"] if block["type"] == "section"]
+    fields = [field["text"] for block in sections for field in block["fields"]]
+    assert "❌ *audit*: failure" in fields
+    assert "✅ *codeql*: success" in fields
+    [mail] = smtp.messages
+    # github.workflow inside the called workflow: the caller's name on GitHub, its own under act.
+    named = [f"] {workflow} failed on main" in mail.subject for workflow in ("Security", "Notify")]
+    assert any(named), mail.subject
+    assert "audit: failure" in mail.body
+
+
 def skipping_uv_steps(project: Project, destination: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy committed by a user who typed every printed step except the uv ones.
 

@@ -175,6 +175,43 @@ def test_changelog_rule_reads_the_pull_request_author_not_the_actor() -> None:
     assert "github.actor" not in condition
 
 
+def test_the_template_sync_pull_request_passes_the_changelog_rule_but_a_fork_branch_does_not(
+    bake: Bake, tmp_path: Path
+) -> None:
+    """cruft never touches CHANGELOG.md, so the sync pull request is let through by its branch,
+    `template-sync` of this repository; a fork's branch of the same name still needs an entry."""
+    project = private(bake, tmp_path)
+    readme = project / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nTemplate update.\n", encoding="utf-8")
+    commit_all(project, "Update from the project template", branch="template-sync")
+    own = git(project, "remote", "get-url", "origin").removesuffix(".git").split(":")[-1]
+    print(f"[scenario] template-sync: README.md changed, CHANGELOG.md not (repository {own})")
+
+    def opened_from(head_repository: str) -> Rehearsal:
+        payload = {
+            "repository": {"full_name": own},
+            "pull_request": {
+                "user": {"login": "github-actions[bot]", "type": "Bot"},
+                "head": {"repo": {"full_name": head_repository}},
+            },
+        }
+        run = rehearse(
+            project, "pull_request", workflow="ci.yml", job="quality", actor="github-actions[bot]",
+            event_payload=payload,
+        )  # fmt: skip
+        show(run, f"first weeks 1d: template-sync pull request from {head_repository} (quality only)")
+        return run
+
+    sync = opened_from(own)
+    assert sync.result("changelog") == "not run"
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in skipped_because(
+        sync, "changelog"
+    )
+    fork = opened_from("someone/example-pipeline-package")
+    fork.assert_job("changelog", "failure")
+    assert "Add an entry under [Unreleased]" in fork.job("changelog").text()
+
+
 # ----------------------------------------------------------------------------- 2. cancelled
 
 

@@ -14,7 +14,8 @@ What is real here: act runs the workflow file unchanged; `prepare` runs the bake
 runs cruft 2.16.0 (uvx, from PyPI) against the local template; the artifact goes through the
 upload/download stand-ins (a per-run folder: act's own artifact server is not used by them);
 `propose` runs its patch guard (git), its body check (main's copy of the script) and `git apply`
-for real; the create-pull-request stand-in commits and pushes the
+for real, and its token check asks the local GitHub API stand-in (tests/github_api/) through
+GITHUB_API_URL; the create-pull-request stand-in commits and pushes the
 branch to the rehearsal repository. What is not: no pull request is opened (GitHub is out of
 reach): the stand-in records the one it would open, which the test output says.
 """
@@ -25,21 +26,29 @@ import hashlib
 import json
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from github_api.openapi import Description
+from github_api.server import FakeGitHub, Repository, serve
+from support.options import TEMPLATE
 from support.rehearsal import Rehearsal, commit_all, git, not_executed, prepare_repository, rehearse
 from support.template_repo import BASE_TAG, TemplateRepo, cruft, isolated_env, replace_in
 
 pytestmark = pytest.mark.rehearsal
 
 SLUG = "example-pipeline-package"
+# The default owner, as cookiecutter.json says: the rehearsed repository is OWNER/SLUG.
+OWNER = json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))["github_owner"]
 WORKFLOW = "template-sync.yml"
 # github.token and the environment's secret: distinct worthless values, so the recorded
 # fingerprint says which one the pull request step was given.
 GITHUB_TOKEN = "rehearsal-github-token-for-template-sync"  # pragma: allowlist secret
 SYNC_TOKEN = "rehearsal-template-sync-token-secret"  # pragma: allowlist secret
+# A token GitHub no longer accepts (expired or revoked): the API stand-in answers it 401.
+EXPIRED_TOKEN = "rehearsal-expired-template-sync-token"  # pragma: allowlist secret
 CONFLICT_LINE = "CI installs from `uv.lock` with `uv sync --locked`, so the lock file must be committed."
 PLAN_TIMEOUT = "name: plan the test matrix\n    runs-on: ubuntu-latest\n    timeout-minutes: "
 LOGO = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\x00" + bytes(range(256))
@@ -175,9 +184,23 @@ def assert_body_is_inert(body: str, subjects: list[str]) -> None:
     assert "<" not in outside_code, outside_code  # no HTML
 
 
-def test_weekly_sync_then_manual_run_with_the_token(template: TemplateRepo, tmp_path: Path) -> None:
+@pytest.fixture
+def github(description: Description) -> Iterator[FakeGitHub]:
+    """The REST API the propose job's token check asks (GITHUB_API_URL, passed to act): it knows
+    SYNC_TOKEN only, so any other token gets GitHub's 401."""
+    fake = FakeGitHub(description)
+    fake.repos = {f"{OWNER}/{SLUG}": Repository()}
+    fake.tokens = {SYNC_TOKEN: "admin"}
+    with serve(fake):
+        yield fake
+    assert fake.violations == [], "requests GitHub would refuse"
+
+
+def test_weekly_sync_then_manual_run_with_the_token(
+    template: TemplateRepo, tmp_path: Path, github: FakeGitHub
+) -> None:
     """Schedule (workflow token), then workflow_dispatch (TEMPLATE_SYNC_TOKEN) on one branch,
-    then nothing to do once the pull request is merged."""
+    then a run whose token has expired, then nothing to do once the pull request is merged."""
     project = create_project(template, tmp_path / "out")
     subjects = advance_hostile(template)
     expected = expected_update(project, template, tmp_path / "expected-1")
@@ -188,6 +211,8 @@ def test_weekly_sync_then_manual_run_with_the_token(template: TemplateRepo, tmp_
         "REHEARSAL_TEMPLATE_CANARY": str(trace),
         # The runner's own home on GitHub: cookiecutter's replay files stay out of this machine's.
         "COOKIECUTTER_CONFIG": template.env["COOKIECUTTER_CONFIG"],
+        # The token check asks the local stand-in, never api.github.com.
+        "GITHUB_API_URL": github.url,
     }
     secrets = {"GITHUB_TOKEN": GITHUB_TOKEN}
 
@@ -273,6 +298,29 @@ def test_weekly_sync_then_manual_run_with_the_token(template: TemplateRepo, tmp_
     assert traces
     assert {t["job"] for t in traces} == {"prepare"}
     assert not any(SYNC_TOKEN in value for t in traces for value in t["env"].values())
+    assert "TEMPLATE_SYNC_TOKEN is accepted by GitHub." in manual.job("propose").text()
+    assert [call.status for call in github.calls_to("repos/get")] == [200]
+
+    # 2b. The token has expired since: a non-empty secret GitHub answers 401. The run fails in
+    # the token check, with one line naming the secret, and nothing is pushed.
+    branch_before = git(project, "rev-parse", "template-sync")
+    expired = rehearse(
+        project,
+        "workflow_dispatch",
+        workflow=WORKFLOW,
+        env=env,
+        secrets={**secrets, "TEMPLATE_SYNC_TOKEN": EXPIRED_TOKEN},
+        event_payload={"ref": "refs/heads/main", "inputs": {}},
+    )
+    show(expired, "template sync, workflow_dispatch, TEMPLATE_SYNC_TOKEN expired")
+    expired.assert_job("prepare", "success")
+    expired.assert_job("propose", "failure")
+    errors = [line for line in expired.job("propose").text().splitlines() if "::error::" in line]
+    assert len(errors) == 1, errors
+    assert "TEMPLATE_SYNC_TOKEN is expired or revoked (GitHub answered 401)" in errors[0]
+    assert expired.records("peter-evans/create-pull-request") == []
+    assert git(project, "rev-parse", "template-sync") == branch_before
+    assert [call.status for call in github.calls_to("repos/get")] == [200, 401]
 
     # 3. The maintainer finishes the conflict and merges: next week there is nothing to propose.
     git(project, "merge", "--quiet", "--ff-only", "template-sync")

@@ -54,6 +54,8 @@ PERMISSION = "repos/get-collaborator-permission-level"
 CODEOWNERS_ERRORS = "repos/codeowners-errors"
 
 BRANCH_RULESET = "protect-default-branch"
+# A project with a second maintainer: the data's default (0, one maintainer) raised by one.
+TEAM = ("--reviews", "1")
 TAG_RULESET = "protect-release-tags"
 # GitHub's ids of the repository roles a ruleset may let bypass it.
 REPOSITORY_ADMIN_ROLE = 5
@@ -186,12 +188,13 @@ def test_first_run_applies_rulesets_environments_and_settings(run: Run, github: 
         "pull_request",
         "required_status_checks",
     }
+    # A single maintainer can merge: pull requests and ci-passed, but nobody's approval (one
+    # cannot approve one's own pull request), so no code-owner or last-push approval either.
     assert rules["pull_request"] == {
-        "required_approving_review_count": 1,
+        "required_approving_review_count": 0,
         "dismiss_stale_reviews_on_push": True,
-        # The bake has .github/CODEOWNERS and one review is required.
-        "require_code_owner_review": True,
-        "require_last_push_approval": True,
+        "require_code_owner_review": False,
+        "require_last_push_approval": False,
         "required_review_thread_resolution": True,
     }
     checks = rules["required_status_checks"]
@@ -276,7 +279,12 @@ def test_reviews_option_updates_the_same_ruleset(run: Run, github: FakeGitHub) -
     assert len(github.calls_to(CREATE)) == 2  # the first run's two, no more
     ruleset = ruleset_named(github, BRANCH_RULESET)
     assert ruleset["id"] == created
-    assert rules_by_type(ruleset)["pull_request"]["required_approving_review_count"] == 2
+    review = rules_by_type(ruleset)["pull_request"]
+    assert review["required_approving_review_count"] == 2
+    # Raising the count is all it takes: the data keeps code-owner and last-push approval on,
+    # which the solo default (0) switched off because nobody could give them.
+    assert review["require_code_owner_review"] is True
+    assert review["require_last_push_approval"] is True
 
 
 def test_solo_maintainer_needs_no_approval_of_any_kind(run: Run, github: FakeGitHub) -> None:
@@ -295,7 +303,7 @@ def test_code_owner_review_needs_a_codeowners_file(
     baked = project.copy_to(tmp_path / "project")
     (baked.path / ".github" / "CODEOWNERS").unlink()
 
-    result = run(baked=baked)
+    result = run(*TEAM, baked=baked)
 
     assert result.returncode == 0, result.stderr
     review = rules_by_type(ruleset_named(github, BRANCH_RULESET))["pull_request"]
@@ -322,7 +330,7 @@ def codeowners_warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 def test_a_valid_codeowners_file_is_checked_and_passes(run: Run, github: FakeGitHub) -> None:
-    result = run()
+    result = run(*TEAM)
 
     assert result.returncode == 0, result.stderr
     [check] = github.calls_to(CODEOWNERS_ERRORS)
@@ -341,7 +349,7 @@ def test_codeowners_errors_warn_line_by_line_and_fail_after_everything_is_applie
     }
     demo(github).codeowners_errors = [UNKNOWN_OWNER, second]
 
-    result = run()
+    result = run(*TEAM)
 
     line = error_line(result, CODEOWNERS, "2 CODEOWNERS problem(s)", "@org/team or user logins")
     # The default bake lets workflows approve pull requests (template sync).
@@ -365,7 +373,7 @@ def test_an_organization_named_as_owner_is_caught_even_if_github_reports_nothing
     (baked.path / ".github" / "CODEOWNERS").write_text("# maintainers\n* @Octo\n", encoding="utf-8")
     demo(github).owner_type = "Organization"
 
-    result = run(baked=baked)
+    result = run(*TEAM, baked=baked)
 
     error_line(result, CODEOWNERS, "1 CODEOWNERS problem(s)")
     [warning] = codeowners_warnings(result)
@@ -379,7 +387,7 @@ def test_a_codeowners_file_that_names_nobody_fails(
     baked = project.copy_to(tmp_path / "project")
     (baked.path / ".github" / "CODEOWNERS").write_text("# nobody yet\n*\n", encoding="utf-8")
 
-    result = run(baked=baked)
+    result = run(*TEAM, baked=baked)
 
     error_line(result, CODEOWNERS, "1 CODEOWNERS problem(s)")
     [warning] = codeowners_warnings(result)
@@ -389,7 +397,7 @@ def test_a_codeowners_file_that_names_nobody_fails(
 def test_no_codeowners_on_the_default_branch_fails(run: Run, github: FakeGitHub) -> None:
     demo(github).codeowners_errors = None  # GitHub answers 404: no file on the branch
 
-    result = run()
+    result = run(*TEAM)
 
     error_line(result, CODEOWNERS, "CODEOWNERS problem(s)")
     [warning] = codeowners_warnings(result)
@@ -401,7 +409,7 @@ def test_without_template_sync_the_error_does_not_blame_the_bot(
 ) -> None:
     demo(github).codeowners_errors = [UNKNOWN_OWNER]
 
-    result = run(baked=bake(template_sync=False))
+    result = run(*TEAM, baked=bake(template_sync=False))
 
     line = error_line(result, CODEOWNERS, "1 CODEOWNERS problem(s)")
     assert "github-actions[bot]" not in line
@@ -410,7 +418,7 @@ def test_without_template_sync_the_error_does_not_blame_the_bot(
 def test_a_token_that_may_not_read_codeowners_only_warns(run: Run, github: FakeGitHub) -> None:
     github.force(CODEOWNERS_ERRORS, 403, {"message": "Resource not accessible by personal access token"})
 
-    result = run()
+    result = run(*TEAM)
 
     assert result.returncode == 0, result.stderr
     [warning] = codeowners_warnings(result)
@@ -442,7 +450,7 @@ def test_a_dry_run_prints_codeowners_errors_and_exits_0(
 ) -> None:
     demo(github).codeowners_errors = [UNKNOWN_OWNER]
 
-    result = run("--dry-run")
+    result = run("--dry-run", *TEAM)
 
     assert result.returncode == 0, result.stderr
     assert github.writes() == []
@@ -672,7 +680,7 @@ def test_no_baked_environment_is_left_open_to_any_branch(
 
 
 def test_classic_mode_derives_branch_protection_from_the_ruleset(run: Run, github: FakeGitHub) -> None:
-    result = run("--mode", "classic")
+    result = run("--mode", "classic", *TEAM)
 
     assert result.returncode == 0, result.stderr
     assert github.calls_to(RULESETS) == []

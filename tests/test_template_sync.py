@@ -22,12 +22,15 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from conftest import Bake
+from github_api.openapi import Description
+from github_api.server import FakeGitHub, serve
 from markdown_it import MarkdownIt
 from support.options import TEMPLATE
 
@@ -55,10 +58,11 @@ if grep -zqiE '^\\.github(/(workflows|actions)(/|$)|$)' "$RUNNER_TEMP/template-s
 fi
 """
 BODY_CHECK = 'python3 .github/scripts/template_sync.py --check-body "$RUNNER_TEMP/template-sync/body.md"'
+TOKEN_CHECK = "python3 .github/scripts/template_sync.py --check-token"
 
 
 def allowed_run(run: str) -> bool:
-    return run in (PATCH_GUARD, BODY_CHECK) or GIT_APPLY.fullmatch(run) is not None
+    return run in (PATCH_GUARD, BODY_CHECK, TOKEN_CHECK) or GIT_APPLY.fullmatch(run) is not None
 
 
 # What GitHub links or notifies on (docs: "Autolinked references and URLs", "Linking a pull
@@ -147,15 +151,21 @@ def test_template_sync_token_path(bake: Bake) -> None:
     (propose_pr,) = [s for s in jobs["propose"]["steps"] if "create-pull-request@" in str(s.get("uses"))]
     assert propose_pr["with"]["branch"] == "template-sync"
     assert propose_pr["with"]["token"] == "${{ secrets.TEMPLATE_SYNC_TOKEN || github.token }}"
-    # In propose: download, then the guard and the body check, then git apply, then the PR.
+    # In propose: download, then the guard, the body check and the token check (the default
+    # branch's script), then git apply, then the PR.
     order = [
         "download" if "download-artifact@" in str(s.get("uses")) else s.get("run", s.get("uses"))
         for s in jobs["propose"]["steps"]
         if "checkout@" not in str(s.get("uses"))
     ]
-    assert order[:3] == ["download", PATCH_GUARD, BODY_CHECK], order
-    assert GIT_APPLY.fullmatch(order[3]), order
-    assert len(order) == 5, order
+    assert order[:4] == ["download", PATCH_GUARD, BODY_CHECK, TOKEN_CHECK], order
+    assert GIT_APPLY.fullmatch(order[4]), order
+    assert len(order) == 6, order
+    # The secret reaches the token check and the pull request step, nothing else.
+    (token_check,) = [s for s in jobs["propose"]["steps"] if s.get("run") == TOKEN_CHECK]
+    assert token_check["env"] == {"TEMPLATE_SYNC_TOKEN": "${{ secrets.TEMPLATE_SYNC_TOKEN }}"}
+    holding = [s.get("name") or s.get("uses") for s in jobs["propose"]["steps"] if "secrets." in str(s)]
+    assert holding == [token_check["name"], propose_pr["name"]]
 
 
 @pytest.mark.render
@@ -670,3 +680,86 @@ def test_propose_guard_passes_what_prepare_writes(
     guarded = run_step(step, checkout, runner_temp)
     assert guarded.returncode == 0, guarded
     assert git(checkout, "status", "--porcelain") == ""
+
+
+# ----------------------------------------------------------------------------- the token
+
+
+@pytest.fixture
+def github(description: Description) -> Iterator[FakeGitHub]:
+    with serve(FakeGitHub(description)) as fake:
+        yield fake
+    assert fake.violations == [], "requests GitHub would refuse"
+
+
+def check_token(github: FakeGitHub, token: str | None) -> subprocess.CompletedProcess[str]:
+    """The propose job's token check, run as the workflow runs it, against the stand-in."""
+    outside = ("GITHUB_", "TEMPLATE_")  # this machine's own, if any, never reach the script
+    environ = {key: value for key, value in os.environ.items() if not key.startswith(outside)}
+    environ |= {"GITHUB_API_URL": github.url, "GITHUB_REPOSITORY": "octo/demo"}
+    if token is not None:
+        environ["TEMPLATE_SYNC_TOKEN"] = token
+    return subprocess.run(
+        [sys.executable, str(SCRIPTS / "template_sync.py"), "--check-token"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def annotations(result: subprocess.CompletedProcess[str], kind: str) -> list[str]:
+    return [line for line in result.stdout.splitlines() if line.startswith(f"::{kind}::")]
+
+
+@pytest.mark.scripts
+def test_an_expired_token_fails_in_one_line_naming_the_secret(github: FakeGitHub) -> None:
+    """GitHub answers 401 to an expired or revoked token, which is still a non-empty secret."""
+    result = check_token(github, "github_pat_expired")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    [error] = annotations(result, "error")
+    assert "TEMPLATE_SYNC_TOKEN is expired or revoked (GitHub answered 401)" in error
+    assert "regenerate it" in error
+    assert "template-sync environment" in error
+    assert "github_pat_expired" not in result.stdout + result.stderr
+    [call] = github.calls_to("repos/get")
+    assert (call.path, call.status) == ("/repos/octo/demo", 401)
+
+
+@pytest.mark.scripts
+def test_a_token_github_accepts_passes_the_check(github: FakeGitHub) -> None:
+    result = check_token(github, "admin-token")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert annotations(result, "error") == annotations(result, "warning") == []
+    assert [call.status for call in github.calls_to("repos/get")] == [200]
+
+
+@pytest.mark.scripts
+def test_a_token_without_this_repository_fails_in_one_line(github: FakeGitHub) -> None:
+    github.force("repos/get", 404, {"message": "Not Found", "status": "404"})
+    result = check_token(github, "admin-token")
+    assert result.returncode == 1
+    [error] = annotations(result, "error")
+    assert "TEMPLATE_SYNC_TOKEN cannot see octo/demo (GitHub answered 404)" in error
+
+
+@pytest.mark.scripts
+def test_no_token_is_no_failure_and_asks_github_nothing(github: FakeGitHub) -> None:
+    for unset in (None, ""):
+        result = check_token(github, unset)
+        assert result.returncode == 0
+        [notice] = annotations(result, "notice")
+        assert "starts no CI" in notice
+    assert github.calls == []
+
+
+@pytest.mark.scripts
+def test_an_unreachable_api_only_warns(github: FakeGitHub) -> None:
+    """An outage is not the token's fault: the pull request step reports what it finds."""
+    github.force("repos/get", 503, {"message": "Service Unavailable"})
+    result = check_token(github, "admin-token")
+    assert result.returncode == 0
+    [warning] = annotations(result, "warning")
+    assert "could not check TEMPLATE_SYNC_TOKEN (status=503)" in warning

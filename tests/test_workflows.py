@@ -333,3 +333,50 @@ def test_mail_never_reads_a_file_named_by_the_branch(bake: Bake) -> None:
     assert "!contains(needs.write.outputs.subject, 'file://')" in condition
     assert "!contains(fromJSON(needs.write.outputs.email-body), 'file://')" in condition
     assert mail["with"]["subject"] == "${{ needs.write.outputs.subject }}"
+
+
+def test_the_template_sync_pull_request_is_spared_the_changelog_rule_only_from_this_repository(
+    project: Project,
+) -> None:
+    """cruft never touches CHANGELOG.md, so the sync pull request would always fail the rule. It
+    is let through by its branch, and only when that branch is this repository's (which takes
+    write access to push): a fork's `template-sync` branch still needs its entry."""
+    condition = " ".join(project.yaml(".github/workflows/quality.yml")["jobs"]["changelog"]["if"].split())
+    exemption = (
+        "!(github.event.pull_request.head.ref == 'template-sync'"
+        " && github.event.pull_request.head.repo.full_name == github.repository)"
+    )
+    assert condition.endswith("&& " + exemption)
+    assert "github.head_ref" not in condition  # the same value, but the pair reads as one rule
+    if project.answers["template_sync"]:
+        propose = project.yaml(".github/workflows/template-sync.yml")["jobs"]["propose"]
+        (opener,) = [s for s in propose["steps"] if str(s.get("uses", "")).startswith("peter-evans/")]
+        assert opener["with"]["branch"] == "template-sync"
+
+
+UNWATCHED = tuple(f".github/workflows/{name}.yml" for name in ("release", "security", "template-sync"))
+
+
+def test_failures_nobody_watches_reach_the_notification_channels(project: Project) -> None:
+    """Release, the weekly security scan and template sync run on tags and schedules, where no
+    pull request shows a red cross. With notifications on, each ends in the same reusable
+    notify.yml as CI, on failure only, holding nothing but read access and the notification
+    secrets, passed by name."""
+    notifications_on = project.answers["notifications"] != "none"
+    declared = {}
+    if notifications_on:
+        declared = project.yaml(".github/workflows/notify.yml")[True]["workflow_call"]["secrets"]
+    present = [relative for relative in UNWATCHED if (project.path / relative).exists()]
+    assert (".github/workflows/template-sync.yml" in present) is project.answers["template_sync"]
+    for relative in present:
+        jobs = project.yaml(relative)["jobs"]
+        assert ("notify" in jobs) is notifications_on, relative
+        if not notifications_on:
+            continue
+        notify = jobs["notify"]
+        assert notify["uses"] == "./.github/workflows/notify.yml", relative
+        assert notify["if"] == "${{ failure() }}", relative
+        assert set(notify["needs"]) == set(jobs) - {"notify"}, f"{relative}: notify must need every job"
+        assert notify["permissions"] == {"contents": "read"}, relative
+        assert notify["with"] == {"results": "${{ toJSON(needs) }}", "channels": ""}, relative
+        assert notify["secrets"] == {name: f"${{{{ secrets.{name} }}}}" for name in declared}, relative

@@ -37,10 +37,12 @@ Options:
     --default-branch NAME  the repository's default branch, when known; saves a request
                          (default: asked of GitHub)
     --reviews N          approving reviews the pull_request rules require, 0-10
-                         (default: as in the data; a project with one maintainer needs
-                         0: nobody can approve their own pull request). With 0, or
-                         without a CODEOWNERS file, code-owner review is switched off,
-                         and with 0 so is approval of the last push.
+                         (default: as in the data, 0: a project with one maintainer,
+                         who cannot approve their own pull request; pass 1 or more, or
+                         edit the data, once someone else reviews). With 0, or without
+                         a CODEOWNERS file, code-owner review is switched off, and with
+                         0 so is approval of the last push; the data keeps both on for
+                         when approvals are required.
     --reviewer LOGIN     a required reviewer for environments that ask for one; must
                          be a repository admin; repeatable, up to 6 (default:
                          $GITHUB_TRIGGERING_ACTOR, else $GITHUB_ACTOR, when set)

@@ -24,8 +24,17 @@ request runs its own (the default branch's) copy of this script to refuse a body
 mentions, references or links anything, in case the template's code rewrote it after
 this script wrote it. It needs the standard library only.
 
+``--check-token`` runs in that job too, before the pull request step: a
+TEMPLATE_SYNC_TOKEN that has expired or been revoked is still a non-empty secret, so the
+workflow would use it and fail with GitHub's bare 401. The script asks the API for the
+repository with it and, on a 401, fails with one line naming the secret and how to renew
+it. It fails rather than fall back to the workflow token: a pull request that token
+opens starts no CI, so its required check never reports, and a warning in a green
+weekly run reaches nobody, whereas a failed run reaches the failure notifications.
+
 Usage: python .github/scripts/template_sync.py --body PATH --patch PATH [--cruft SPEC]
        python .github/scripts/template_sync.py --check-body PATH
+       TEMPLATE_SYNC_TOKEN=... python .github/scripts/template_sync.py --check-token
 """
 
 from __future__ import annotations
@@ -37,6 +46,8 @@ import re
 import subprocess
 import sys
 import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -58,6 +69,20 @@ DIFF_OPTIONS = (
     "--no-color",
 )
 ZWJ = "\u200d"
+SYNC_CREDENTIAL = "TEMPLATE_SYNC_TOKEN"  # the secret's name
+RENEW_TOKEN = (
+    "regenerate it (Settings > Developer settings > Personal access tokens >"
+    " Fine-grained tokens: this repository only, Contents and Pull requests read and"
+    " write, no Workflows) and save the new value as the"
+    f" {SYNC_CREDENTIAL} secret of the template-sync environment"
+)
+# GitHub's answers that say the token itself is wrong: what to tell the maintainer.
+TOKEN_REFUSED = {
+    401: f"{SYNC_CREDENTIAL} is expired or revoked (GitHub answered 401):"
+    f" {RENEW_TOKEN}.",
+    404: f"{SYNC_CREDENTIAL} cannot see {{repository}} (GitHub answered 404): give the"
+    f" token access to this repository, or {RENEW_TOKEN}.",
+}
 # What the automated patch leaves out, matched case-insensitively on the path: the
 # workflows GitHub runs, the local actions they run, and `.github` itself (a file or
 # link replacing the folder). The propose job refuses the same paths with git alone.
@@ -333,17 +358,83 @@ def report_held_back(held: list[str]) -> None:
             )  # fmt: skip
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect comes back as its own status: the token goes nowhere else."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:  # noqa: ARG002
+        return None
+
+
+def token_status(api_url: str, repository: str, token: str) -> int | None:
+    """GitHub's status for reading the repository with the token; None: unreachable."""
+    # GITHUB_API_URL is set by the runner, so no file: or other scheme.
+    request = urllib.request.Request(  # noqa: S310
+        f"{api_url.rstrip('/')}/repos/{repository}",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+        },
+    )
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(request, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def check_token(environ: dict[str, str]) -> int:
+    """Fail in one line when TEMPLATE_SYNC_TOKEN is set but GitHub refuses it."""
+    token = environ.get(SYNC_CREDENTIAL, "")
+    if not token:
+        print(
+            f"::notice::No {SYNC_CREDENTIAL}: the workflow token opens the pull"
+            " request, and GitHub starts no CI for a pull request that token opens."
+        )
+        return 0
+    repository = environ.get("GITHUB_REPOSITORY", "")
+    api_url = environ.get("GITHUB_API_URL") or "https://api.github.com"
+    status = token_status(api_url, repository, token)
+    if status in TOKEN_REFUSED:
+        message = TOKEN_REFUSED[status].format(repository=repository)
+        print(f"::error::template_sync: {message}")
+        return 1
+    if status is None or not 200 <= status < 300:  # noqa: PLR2004 (HTTP success)
+        # Not the token's fault, as far as anyone can tell: the pull request step says.
+        print(
+            f"::warning::template_sync: could not check {SYNC_CREDENTIAL} ({status=})."
+        )
+        return 0
+    print(f"{SYNC_CREDENTIAL} is accepted by GitHub.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--body", type=Path, help="body to write")
     parser.add_argument("--patch", type=Path, help="patch to write")
     parser.add_argument("--cruft", default=CRUFT, help="cruft requirement to run")
     parser.add_argument("--check-body", type=Path, help="refuse this body if unsafe")
+    parser.add_argument(
+        "--check-token",
+        action="store_true",
+        help=f"fail in one line if ${SYNC_CREDENTIAL} is set but refused",
+    )
     args = parser.parse_args(argv)
+    if args.check_token:
+        return check_token(dict(os.environ))
     if args.check_body is not None:
         return check_body(args.check_body)
     if args.body is None or args.patch is None:
         parser.error("--body and --patch are required (or --check-body alone)")
+    return sync(args.body, args.patch, args.cruft)
+
+
+def sync(body_path: Path, patch: Path, spec: str) -> int:
+    """Update from the template; write the patch and the body when something changed."""
     link = Path(".cruft.json")
     if not link.exists():
         print(
@@ -353,29 +444,29 @@ def main(argv: list[str] | None = None) -> int:
         step_outputs.write({"changed": "false"})
         return 0
     before = json.loads(link.read_text(encoding="utf-8"))
-    if cruft(args.cruft, "check").returncode == 0:
+    if cruft(spec, "check").returncode == 0:
         print("The project is up to date with its template.")
         step_outputs.write({"changed": "false"})
         return 0
-    update = cruft(args.cruft, "update", "--skip-apply-ask", "--allow-untracked-files")
+    update = cruft(spec, "update", "--skip-apply-ask", "--allow-untracked-files")
     print(update.stdout, update.stderr, sep="\n")
     after = json.loads(link.read_text(encoding="utf-8"))
     if update.returncode != 0 or after.get("commit") == before.get("commit"):
         print(f"template_sync: error: cruft update failed (exit {update.returncode})")
         return 1
-    kept, held = write_patch(args.patch)
+    kept, held = write_patch(patch)
     if held and not set(kept) - {".cruft.json"}:
         # A pull request would only move .cruft.json on, and the left-out files would
         # never be proposed again: none, so next week's run warns again until taken.
-        args.patch.unlink()
+        patch.unlink()
         report_held_back(held)
         step_outputs.write({"changed": "false"})
         return 0
     rejects = [path for path in conflicts() if not held_back(path)]
     commits = template_commits(before["template"], before["commit"], after["commit"])
     text = body(before["template"], commits, rejects, held)
-    args.body.parent.mkdir(parents=True, exist_ok=True)
-    args.body.write_text(text, encoding="utf-8")
+    body_path.parent.mkdir(parents=True, exist_ok=True)
+    body_path.write_text(text, encoding="utf-8")
     step_outputs.write({"changed": "true", "conflicts": str(bool(rejects)).lower()})
     return 0
 
