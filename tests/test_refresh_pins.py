@@ -348,10 +348,11 @@ def test_a_patch_that_rewrites_the_script_is_refused_before_it_is_applied(
 
 def test_propose_without_a_token_is_one_line_and_exit_2(template: TemplateRepo, tmp_path: Path) -> None:
     env = {key: value for key, value in template.env.items() if key != "GITHUB_TOKEN"}
-    # -S -I: no site-packages, as the propose job's bare python3 has none.
+    # -S -E -s: no site-packages, as the propose job's bare python3 has none (not -I, which would
+    # also drop the script's own folder from sys.path, where python3 SCRIPT finds command_line.py).
     command = ["propose", "--body", str(tmp_path / "b"), "--files", str(tmp_path / "f")]
     done = subprocess.run(
-        [sys.executable, "-S", "-I", str(template.path / SCRIPT), *command],
+        [sys.executable, "-S", "-E", "-s", str(template.path / SCRIPT), *command],
         cwd=template.path,
         env=env,
         capture_output=True,

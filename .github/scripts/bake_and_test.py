@@ -24,18 +24,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from command_line import OneLineParser
 from pins_behind import REPOSITORY, BakeFailed, bake
 
 EXIT_STEP, EXIT_USAGE, EXIT_SETUP = 1, 2, 3
 # The bake's next steps that need no git and no GitHub, in the order they are printed.
 STEPS = (("uv", "sync"), ("uv", "run", "pytest"))
-
-
-class _Parser(argparse.ArgumentParser):
-    """Usage errors on one line, exit 2."""
-
-    def error(self, message: str) -> Any:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
 def _answers(text: str) -> dict[str, Any]:
@@ -66,7 +60,7 @@ def run_steps(project: Path, uv: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(
+    parser = OneLineParser(
         description=__doc__.splitlines()[0],
         epilog=__doc__[__doc__.index("Exit codes:") :],
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from command_line import OneLineParser, http_url
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -718,20 +719,6 @@ def load_data(path: Path = DATA) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors on one line (no usage block), exit 2."""
-
-    def error(self, message: str) -> Any:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def _http_url(text: str) -> str:
-    parts = urllib.parse.urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
-    return text.rstrip("/")
-
-
 def _directory(text: str) -> Path:
     if not Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"{text} is not a directory")
@@ -739,7 +726,7 @@ def _directory(text: str) -> Path:
 
 
 def main(argv: list[str] | None = None, *, fetch: FetchJson = fetch_json) -> int:
-    parser = _Parser(
+    parser = OneLineParser(
         description=__doc__.splitlines()[0],
         epilog=__doc__[__doc__.index("Exit codes:") :],
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -747,10 +734,10 @@ def main(argv: list[str] | None = None, *, fetch: FetchJson = fetch_json) -> int
     parser.add_argument("--project", type=_directory, help="check one baked project instead")
     parser.add_argument("--data", type=Path, default=DATA, help="hook sources and held-back pins")
     parser.add_argument(
-        "--index-url", type=_http_url, default=PYPI, help="PyPI JSON API base (default: %(default)s)"
+        "--index-url", type=http_url, default=PYPI, help="PyPI JSON API base (default: %(default)s)"
     )
     parser.add_argument(
-        "--npm-registry", type=_http_url, default=NPM, help="npm registry (default: %(default)s)"
+        "--npm-registry", type=http_url, default=NPM, help="npm registry (default: %(default)s)"
     )
     parser.add_argument(
         "--actions-pins", type=Path, default=DEFAULT_ACTIONS_PINS, help="verified action pins (JSON)"

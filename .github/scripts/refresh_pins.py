@@ -64,6 +64,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from command_line import OneLineParser, http_url
+
 REPOSITORY = Path(__file__).resolve().parents[2]
 PROJECT_DIR = "{{cookiecutter.__project_dir}}"
 BRANCH = "refresh-pins"
@@ -832,34 +834,20 @@ def propose(args: argparse.Namespace) -> int:
 # --- the command line ------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors on one line, exit 2."""
-
-    def error(self, message: str) -> Any:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def _http_url(text: str) -> str:
-    parts = urllib.parse.urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
-    return text.rstrip("/")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(
+    parser = OneLineParser(
         description=__doc__.splitlines()[0],
         epilog=__doc__[__doc__.index("Exit codes:") :],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     prepare_command = commands.add_parser("prepare", help="refresh the template's files in place")
     prepare_command.add_argument("--body", type=Path, help="write the pull request's text here")
     prepare_command.add_argument("--patch", type=Path, help="write the change (git diff) here")
     prepare_command.add_argument("--files", type=Path, help="write the changed files' paths here, one a line")
     prepare_command.add_argument(
         "--index-url",
-        type=_http_url,
+        type=http_url,
         default="https://pypi.org/pypi",
         help="package index JSON API base (default: %(default)s)",
     )
