@@ -22,6 +22,7 @@ from support.rehearsal import (
     commit_all,
     git,
     not_executed,
+    notification_secrets,
     prepare_repository,
     rehearse,
     replay_downstream,
@@ -94,14 +95,7 @@ def test_failing_test_fails_the_gate_and_notifies(bake: Bake, tmp_path: Path) ->
     )
     open_pull_request(project)
     with slack_webhook() as slack, smtp_server() as smtp:
-        secrets = {
-            "SLACK_WEBHOOK_URL": slack.url,
-            "SMTP_SERVER": "127.0.0.1",
-            "SMTP_USERNAME": "ci@example.com",
-            "SMTP_PASSWORD": "not-a-real-password",
-            "NOTIFY_EMAIL_TO": "team@example.com",
-        }
-        env = {"REHEARSAL_SMTP_PORT": str(smtp.port)}
+        secrets, env = notification_secrets(slack.url, smtp.port)
         run = rehearse(project, "pull_request", workflow="ci.yml", secrets=secrets, env=env)
         show(run, "2 failing test, slack+email bake")
         run.assert_job("test", "failure")
@@ -257,14 +251,7 @@ def test_a_failed_weekly_security_scan_reaches_slack_and_email(bake: Bake, tmp_p
     audit's, replayed into the notify job) is posted to Slack and mailed, like CI's."""
     project = private(bake, tmp_path, notifications="slack+email")
     with slack_webhook() as slack, smtp_server() as smtp:
-        secrets = {
-            "SLACK_WEBHOOK_URL": slack.url,
-            "SMTP_SERVER": "127.0.0.1",
-            "SMTP_USERNAME": "ci@example.com",
-            "SMTP_PASSWORD": "not-a-real-password",
-            "NOTIFY_EMAIL_TO": "team@example.com",
-        }
-        env = {"REHEARSAL_SMTP_PORT": str(smtp.port)}
+        secrets, env = notification_secrets(slack.url, smtp.port)
         audit = rehearse(project, "schedule", workflow="security.yml", job="audit", secrets=secrets, env=env)
         show(audit, "security workflow, schedule, slack+email bake (audit only)")
         audit.assert_job("audit", "success")

@@ -26,6 +26,7 @@ from support.rehearsal import (
     commit_all,
     git,
     not_executed,
+    notification_secrets,
     prepare_repository,
     rehearse,
     replay_downstream,
@@ -42,13 +43,6 @@ DEPENDABOT_BRANCH = "dependabot/uv/python-dependencies-abc123"
 # resolve the newest; the older one is fetched once from PyPI, then read from the cache).
 BUMPED, OLD, NEW = "pytest", "9.1.0", "9.2.0"
 PRIVATE = {"repository": {"private": True, "visibility": "private"}}
-NOTIFY_SECRETS = {
-    "SLACK_WEBHOOK_URL": "",  # filled in with the local receiver's URL
-    "SMTP_SERVER": "127.0.0.1",
-    "SMTP_USERNAME": "ci@example.com",
-    "SMTP_PASSWORD": "not-a-real-password",
-    "NOTIFY_EMAIL_TO": "team@example.com",
-}
 
 
 def private(bake: Bake, tmp_path: Path, **overrides: Any) -> Path:
@@ -225,8 +219,7 @@ def test_superseded_run_is_cancelled_not_failed_and_notifies_nobody(bake: Bake, 
     commit_all(project, "A change a newer push will supersede", branch="feature")
 
     with slack_webhook() as slack, smtp_server() as smtp:
-        secrets = {**NOTIFY_SECRETS, "SLACK_WEBHOOK_URL": slack.url}
-        env = {"REHEARSAL_SMTP_PORT": str(smtp.port)}
+        secrets, env = notification_secrets(slack.url, smtp.port)
         # The plan job really runs (notify needs its channels); what it gates is replayed.
         plan = rehearse(project, "pull_request", workflow="ci.yml", job="plan", secrets=secrets, env=env)
         show(plan, "first weeks 2a: the plan of the run that will be superseded")

@@ -1290,3 +1290,16 @@ __all__ = [
     "user_shell_env",
     "workflow_jobs",
 ]
+
+
+def notification_secrets(slack_url: str, smtp_port: int) -> tuple[dict[str, str], dict[str, str]]:
+    """The secrets a Slack-and-email bake reads, pointed at the local receivers, and the
+    environment that sends its mail to the local SMTP server's port."""
+    secrets = {
+        "SLACK_WEBHOOK_URL": slack_url,
+        "SMTP_SERVER": "127.0.0.1",
+        "SMTP_USERNAME": "ci@example.com",
+        "SMTP_PASSWORD": "not-a-real-password",
+        "NOTIFY_EMAIL_TO": "team@example.com",
+    }
+    return secrets, {"REHEARSAL_SMTP_PORT": str(smtp_port)}
