@@ -1,10 +1,11 @@
 """Shape the freshly rendered project to the answers, then say what to do next.
 
-What each answer brings (files, and jobs of workflows) is data: `_options` in cookiecutter.json,
-the option manifest, which reaches this hook with the answers. The template holds every optional
-file and job; this hook removes those the answers do not bring. Workflows hold no Jinja, so they
-stay valid YAML in the template, where Dependabot reads their pins; a job is removed here, with
-its name in every `needs:` list. The hook touches nothing outside the project it runs in and does
+What each answer brings (files, jobs of workflows, pre-commit hooks) is data: `_options` in
+cookiecutter.json, the option manifest, which reaches this hook with the answers. The template
+holds every optional file, job and hook; this hook removes those the answers do not bring.
+Workflows and .pre-commit-config.yaml hold no Jinja, so they stay valid YAML in the template,
+where Dependabot reads their pins; a job is removed here, with its name in every `needs:` list.
+The hook touches nothing outside the project it runs in and does
 no git, network or locking work, so `cruft update` can replay it in a temporary directory as
 often as it likes (it reads `_options` from the template it updates to: cruft drops the stored
 `_` keys).
@@ -34,34 +35,44 @@ class ManifestError(Exception):
     """The template contradicts itself: a bug of the template, never of the answers."""
 
 
-def _brought(answers: Mapping[str, Any]) -> tuple[dict[str, bool], dict[tuple[str, str], bool]]:
-    """Every optional path and (workflow, job) in the manifest -> whether the answers bring it.
+def _brought(
+    answers: Mapping[str, Any],
+) -> tuple[dict[str, bool], dict[tuple[str, str], bool], dict[str, bool]]:
+    """Every optional path, (workflow, job) and pre-commit hook id in the manifest -> whether
+    the answers bring it.
 
-    A path or job that several bundles name is kept when any of them is brought.
+    A path, job or hook that several bundles name is kept when any of them is brought. A bundle
+    with `with` is brought only when those other answers hold too (a conjunction, as in refusals).
     """
     paths: dict[str, bool] = {}
     jobs: dict[tuple[str, str], bool] = {}
+    hooks: dict[str, bool] = {}
     for field, option in answers["_options"].items():
         for bundle in option.get("adds", ()):
-            chosen = answers.get(field) in bundle["when"]
+            # `with`: other answers the bundle also needs, each one of its listed values.
+            chosen = answers.get(field) in bundle["when"] and all(
+                answers.get(other) in values for other, values in bundle.get("with", {}).items()
+            )
             for template in bundle.get("files", ()):
                 path = template.format(package_name=answers["package_name"])
                 paths[path] = paths.get(path, False) or chosen
             for workflow, names in bundle.get("jobs", {}).items():
                 for name in names:
                     jobs[workflow, name] = jobs.get((workflow, name), False) or chosen
-    return paths, jobs
+            for hook in bundle.get("hooks", ()):
+                hooks[hook] = hooks.get(hook, False) or chosen
+    return paths, jobs, hooks
 
 
 def paths_to_remove(answers: Mapping[str, Any]) -> list[str]:
     """The project-relative paths the answers switch off, in manifest order."""
-    paths, _ = _brought(answers)
+    paths, _, _ = _brought(answers)
     return [path for path, keep in paths.items() if not keep]
 
 
 def jobs_to_remove(answers: Mapping[str, Any]) -> dict[str, list[str]]:
     """Workflow path -> the jobs the answers switch off, in manifest order."""
-    _, jobs = _brought(answers)
+    _, jobs, _ = _brought(answers)
     removed: dict[str, list[str]] = {}
     for (workflow, name), keep in jobs.items():
         if not keep:
@@ -69,8 +80,25 @@ def jobs_to_remove(answers: Mapping[str, Any]) -> dict[str, list[str]]:
     return removed
 
 
+def hooks_to_remove(answers: Mapping[str, Any]) -> list[str]:
+    """The .pre-commit-config.yaml hook ids the answers switch off, in manifest order."""
+    _, _, hooks = _brought(answers)
+    return [hook for hook, keep in hooks.items() if not keep]
+
+
 def _is_comment_at(line: str, column: int) -> bool:
     return line.startswith(" " * column + "#")
+
+
+def _block(lines: list[str], start: int, column: int, end: int) -> range:
+    """The lines of one YAML block (a job, a `repos` entry) that starts on line `start` at
+    `column` and ends before line `end`, where the next block starts: the comments written
+    above it go with it, while the comments and blank lines above the next one stay."""
+    while start > 0 and _is_comment_at(lines[start - 1], column):
+        start -= 1
+    while end > start + 1 and (_is_comment_at(lines[end - 1], column) or not lines[end - 1].strip()):
+        end -= 1
+    return range(start, end)
 
 
 def without_jobs(text: str, names: Iterable[str]) -> str:
@@ -92,14 +120,8 @@ def without_jobs(text: str, names: Iterable[str]) -> str:
     for index, key in enumerate(keys):
         if key.value not in drop:
             continue
-        column = key.start_mark.column
-        start = key.start_mark.line
-        while start > 0 and _is_comment_at(lines[start - 1], column):
-            start -= 1
         end = keys[index + 1].start_mark.line if index + 1 < len(keys) else len(lines)
-        while end > start + 1 and (_is_comment_at(lines[end - 1], column) or not lines[end - 1].strip()):
-            end -= 1
-        for line in range(start, end):
+        for line in _block(lines, key.start_mark.line, key.start_mark.column, end):
             cut[line] = True
     # Rewrite needs lists (by line and column: every change below stays on its own line).
     edits: dict[int, tuple[int, int, str]] = {}
@@ -146,6 +168,62 @@ def without_jobs(text: str, names: Iterable[str]) -> str:
         if re.search(rf"needs\.{re.escape(name)}\b|needs\[['\"]{re.escape(name)}['\"]\]", rewritten):
             raise ManifestError(f"a job that stays still reads needs.{name}")
     return rewritten
+
+
+def without_hooks(text: str, ids: Iterable[str]) -> str:
+    """A pre-commit config's text without the `repos` entries whose hooks are all in `ids`.
+
+    The config stays plain YAML in the template, where Dependabot's pre-commit ecosystem reads
+    its revs, so an optional hook is removed here like an optional job: an entry's text runs
+    from its `- ` line, with the comments written above it, to the next entry's comments. A
+    removed hook that shares its entry with a kept one is a template bug.
+    """
+    drop = set(ids)
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    repos = next((value for key, value in root.value if key.value == "repos"), None)
+    if not isinstance(repos, yaml.SequenceNode):
+        raise ManifestError("the pre-commit config has no repos list")
+    lines = text.splitlines(keepends=True)
+    starts = [item.start_mark.line for item in repos.value]
+    cut = [False] * len(lines)
+    for index, item in enumerate(repos.value):
+        hooks = next((value for key, value in item.value if key.value == "hooks"), None)
+        named = {
+            field.value
+            for hook in (hooks.value if isinstance(hooks, yaml.SequenceNode) else ())
+            for key, field in hook.value
+            if key.value == "id"
+        }
+        if not named & drop:
+            continue
+        if not named <= drop:
+            raise ManifestError(f"hooks {sorted(named - drop)} share a repo with removed ones")
+        start = starts[index]
+        column = len(lines[start]) - len(lines[start].lstrip())
+        end = starts[index + 1] if index + 1 < len(starts) else repos.end_mark.line
+        if index + 1 == len(starts) and repos.end_mark.column:
+            end += 1
+        for line in _block(lines, start, column, end):
+            cut[line] = True
+    rewritten = "".join(line for number, line in enumerate(lines) if not cut[number])
+    left = {hook["id"] for repo in yaml.safe_load(rewritten)["repos"] for hook in repo["hooks"]}
+    if drop & left:
+        raise ManifestError(f"could not remove hooks {sorted(drop & left)}")
+    return rewritten
+
+
+def remove_hooks(root: Path, ids: Iterable[str]) -> list[str]:
+    """Remove pre-commit hooks from the project's config; return the ids removed."""
+    path = _inside(root, ".pre-commit-config.yaml")
+    wanted = list(ids)
+    if not wanted or not path.exists():
+        return []
+    text = path.read_bytes().decode("utf-8")
+    present = [hook["id"] for repo in yaml.safe_load(text)["repos"] for hook in repo["hooks"]]
+    gone = [hook for hook in wanted if hook in present]
+    if gone:
+        path.write_bytes(without_hooks(text, gone).encode("utf-8"))
+    return gone
 
 
 def _inside(root: Path, relative: str) -> Path:
@@ -220,8 +298,96 @@ def _template_source(answers: Mapping[str, Any]) -> str | None:
     repo_dir = answers.get("_repo_dir")
     remote = template.startswith("git@") or template.endswith((".git", ".zip"))
     if not remote and isinstance(repo_dir, str) and Path(repo_dir).is_absolute() and Path(repo_dir).is_dir():
-        return repo_dir
+        # A clone of a published template: its origin, which the weekly sync on GitHub can
+        # clone too (a folder on this machine it cannot).
+        origin = origin_url(repo_dir)
+        if origin is None:
+            return repo_dir
+        parts = urllib.parse.urlsplit(origin)
+        if parts.scheme:
+            host = parts.hostname or ""
+            return urllib.parse.urlunsplit(
+                parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host)
+            )
+        return origin
     return template
+
+
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def _git_dirs(repo_dir: str) -> tuple[Path, Path] | None:
+    """A checkout's git folder and the folder its refs and config live in (a worktree's
+    `.git` is a file naming the first, whose `commondir` names the second)."""
+    git_dir = Path(repo_dir) / ".git"
+    if git_dir.is_file():
+        pointer = git_dir.read_text(encoding="utf-8").strip()
+        if not pointer.startswith("gitdir: "):
+            return None
+        git_dir = (Path(repo_dir) / pointer.removeprefix("gitdir: ")).resolve()
+    if not git_dir.is_dir():
+        return None
+    common = git_dir
+    if (git_dir / "commondir").is_file():
+        common = (git_dir / (git_dir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+    return git_dir, common
+
+
+_NETWORK_URL = re.compile(r"(?:https?|ssh|git)://[^/]+/.+|[^/@:\s]+@[^/:\s]+:.+")
+
+
+def origin_url(repo_dir: object) -> str | None:
+    """The network URL of a local template checkout's `origin` remote, read from its git
+    config; None for a folder without one, or whose origin is another folder."""
+    if not isinstance(repo_dir, str) or not Path(repo_dir).is_absolute():
+        return None
+    try:
+        dirs = _git_dirs(repo_dir)
+        if dirs is None or not (dirs[1] / "config").is_file():
+            return None
+        section = None
+        for raw in (dirs[1] / "config").read_text(encoding="utf-8").splitlines():
+            line = raw.strip()
+            if line.startswith("["):
+                section = line
+            elif section == '[remote "origin"]' and line.partition("=")[0].strip() == "url":
+                url = line.partition("=")[2].strip()
+                return url if _NETWORK_URL.fullmatch(url) else None
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def baked_commit(repo_dir: object) -> str | None:
+    """The commit a template checkout stands at, read from its `.git` files (a hook never runs
+    git: cruft replays it in a temporary folder); None when that is not a plain answer."""
+    # Relative, it names a folder from where cookiecutter ran, which the hook cannot know.
+    if not isinstance(repo_dir, str) or not Path(repo_dir).is_absolute():
+        return None
+    try:
+        dirs = _git_dirs(repo_dir)
+        if dirs is None:
+            return None
+        git_dir, common = dirs
+        head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        if _SHA.fullmatch(head):
+            return head
+        ref = head.removeprefix("ref: ")
+        if ref == head or not ref.startswith("refs/"):
+            return None
+        loose = common / ref
+        if loose.is_file():
+            value = loose.read_text(encoding="utf-8").strip()
+            return value if _SHA.fullmatch(value) else None
+        packed = common / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text(encoding="utf-8").splitlines():
+                sha, _, name = line.partition(" ")
+                if name == ref and _SHA.fullmatch(sha):
+                    return sha
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
 
 
 def link_command(answers: Mapping[str, Any], project: str) -> list[str] | None:
@@ -234,10 +400,49 @@ def link_command(answers: Mapping[str, Any], project: str) -> list[str] | None:
         return None
     given = {field: answers[field] for field in answers.get("_options", {}) if field in answers}
     command = ["uvx", "cruft", "link", source, "--project-dir", project]
-    if answers.get("_checkout"):
-        command += ["--checkout", str(answers["_checkout"])]
+    # The checkout the user named, else the commit the template stood at: either way the link
+    # records this bake's template, not whatever the default branch holds when it is run.
+    checkout = answers.get("_checkout") or baked_commit(answers.get("_repo_dir"))
+    if checkout:
+        command += ["--checkout", str(checkout)]
     # ASCII JSON: every answer survives a copy from the terminal, escapes included.
     return [*command, "--no-input", "--extra-context", json.dumps(given)]
+
+
+# Answers whose default is a placeholder, and what carries it where it cannot be taken back.
+PLACEHOLDERS = {
+    "github_owner": "every URL and trusted publisher name derives from it",
+    "author_name": "a release publishes it in the package metadata for good",
+    "author_email": "a release publishes it, and SECURITY.md sends reports to it",
+}
+
+
+def _link_steps(answers: Mapping[str, Any], output_dir: object) -> list[str]:
+    """`cruft link` and its commit, printed before the push: committed later, the link would
+    reach `main` only through a pull request, and the release commit would be behind it."""
+    slug = answers["project_slug"]
+    project = str(Path(output_dir) / slug) if isinstance(output_dir, str) and output_dir else slug
+    link = link_command(answers, project)
+    lines = [
+        "Baked with plain cookiecutter: link the project to the template and commit the link, running",
+        "this where you ran cookiecutter, so later updates bring every change since (README,",
+        "'Keeping a project up to date'):",
+    ]
+    if link and answers.get("template_sync") and Path(link[3]).is_absolute():
+        lines.append(
+            f"The template is a folder on this machine, which the weekly template sync on GitHub cannot "
+            f"clone: replace {link[3]} below with the template's URL."
+        )
+    lines += [
+        f"  {shlex.join(link)}" if link else "  uvx cruft link <template-url> --checkout <tag-or-commit>",
+        f"  git -C {shlex.quote(project)} add .cruft.json",
+        f"  git -C {shlex.quote(project)} commit -m 'Link the project to its template'",
+    ]
+    if link and "--checkout" not in link:
+        lines.append(
+            "If the template has moved on since this bake, add --checkout <the commit you baked from>."
+        )
+    return lines
 
 
 def next_steps(answers: Mapping[str, Any]) -> str:
@@ -260,34 +465,27 @@ def next_steps(answers: Mapping[str, Any]) -> str:
         "  uv run pre-commit install    # hooks on every commit; they refuse a missing or stale uv.lock",
         "  uv run pytest                # tests with the coverage gate",
         "  git add -A                   # uv.lock included",
-        "  git commit -m 'Start from cookiecutter-python-pipeline'",
-        f"Create the empty GitHub repository {repo}, then push:",
-        f"  git remote add origin git@github.com:{repo}.git",
-        "  git push -u origin main",
-        "Then follow docs/deployment.md.",
+        "  git commit -m 'Start from cookiecutter-python-pipeline'  # installs the hooks: minutes",
     ]
-    placeholder = answers.get("_options", {}).get("github_owner", {}).get("default")
-    if placeholder and answers["github_owner"] == placeholder:
-        lines.append(
-            f"Warning: github_owner is still the placeholder {placeholder!r}: every URL and trusted "
-            "publisher name derives from it; bake again with github_owner=<your GitHub name>."
-        )
-    if "_commit" in answers:
-        return "\n".join(lines)  # made by cruft, which has recorded the template already
-    project = str(Path(output_dir) / slug) if isinstance(output_dir, str) and output_dir else slug
-    link = link_command(answers, project)
+    if "_commit" not in answers:  # made by cruft, which has recorded the template already
+        lines += _link_steps(answers, output_dir)
     lines += [
-        "Baked with plain cookiecutter: link the project to the template, running this where you ran",
-        "cookiecutter, and commit the link, so later updates bring every change since (README,",
-        "'Keeping a project up to date'):",
-        f"  {shlex.join(link)}" if link else "  uvx cruft link <template-url> --checkout <tag-or-commit>",
-        f"  git -C {shlex.quote(project)} add .cruft.json",
-        f"  git -C {shlex.quote(project)} commit -m 'Link the project to its template'",
+        f"Create the empty GitHub repository {repo}, public unless you have GitHub Pro or Team (a private",
+        "one on GitHub Free gets no rulesets or environments), and push:",
+        f"  gh repo create {repo} --public",
+        # HTTPS: what `gh auth login` sets git up for by default; SSH needs a key on GitHub.
+        f"  git remote add origin https://github.com/{repo}.git",
+        "  git push -u origin main",
+        "Then follow docs/deployment.md, from its first step.",
     ]
-    if link and "--checkout" not in link:
-        lines.append(
-            "If the template has moved on since this bake, add --checkout <the commit you baked from>."
-        )
+    options = answers.get("_options", {})
+    for field, why in PLACEHOLDERS.items():
+        placeholder = options.get(field, {}).get("default")
+        if placeholder and answers.get(field) == placeholder:
+            lines.append(
+                f"Warning: {field} is still the placeholder {placeholder!r}: {why}; "
+                f"bake again with {field}=<yours>."
+            )
     return "\n".join(lines)
 
 
@@ -297,6 +495,7 @@ def main(answers_json: str = ANSWERS_JSON, root: Path | None = None) -> int:
     try:
         remove(project, paths_to_remove(answers))
         remove_jobs(project, jobs_to_remove(answers))
+        remove_hooks(project, hooks_to_remove(answers))
         check_local_uses(project)
     except (ManifestError, ValueError, yaml.YAMLError) as problem:
         print(f"error: the template's workflows and _options disagree: {problem}", file=sys.stderr)

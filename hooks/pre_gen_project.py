@@ -153,6 +153,43 @@ TYPER_MODULES = {
     "typing_extensions": "typing-extensions",
     "typing_inspection": "typing-inspection",
 }
+# What `kind=service` adds: FastAPI, uvicorn, pydantic-settings, structlog, httpx2 (tests) and
+# their dependencies. httpx2-jsfetch is httpx2's transport under Pyodide only (like colorama).
+SERVICE_MODULES = {
+    "annotated_doc": "annotated-doc",
+    "annotated_types": "annotated-types",
+    "anyio": "anyio",
+    "click": "click",
+    "dotenv": "python-dotenv",
+    "fastapi": "fastapi",
+    "h11": "h11",
+    "httpcore2": "httpcore2",
+    "httpx2": "httpx2",
+    "httpx2_jsfetch": "httpx2-jsfetch",
+    "idna": "idna",
+    "opentelemetry": "opentelemetry-api",
+    "pydantic": "pydantic",
+    "pydantic_core": "pydantic-core",
+    "pydantic_settings": "pydantic-settings",
+    "starlette": "starlette",
+    "structlog": "structlog",
+    "truststore": "truststore",
+    "typing_extensions": "typing-extensions",
+    "typing_inspection": "typing-inspection",
+    "uvicorn": "uvicorn",
+}
+# What `database=postgresql` adds: psycopg 3 (with its binary build), Alembic, SQLAlchemy and
+# their dependencies. tzdata is psycopg's dependency on Windows only (like colorama).
+DATABASE_MODULES = {
+    "alembic": "alembic",
+    "mako": "mako",
+    "markupsafe": "markupsafe",
+    "psycopg": "psycopg",
+    "psycopg_binary": "psycopg-binary",
+    "sqlalchemy": "sqlalchemy",
+    "typing_extensions": "typing-extensions",
+    "tzdata": "tzdata",
+}
 
 # Answers whose default cookiecutter.json derives from an earlier answer: (that answer, the private
 # variable holding the default it derived). A refusal of the default names the answer it came from.
@@ -284,7 +321,10 @@ def check_package_name(answers: Mapping[str, Any]) -> None:
 
 def tool_modules(answers: Mapping[str, Any]) -> dict[str, str]:
     """Top-level modules the baked project's environment installs, and the distribution of each."""
-    return TOOL_MODULES | (TYPER_MODULES if answers.get("cli") == "typer" else {})
+    typer = TYPER_MODULES if answers.get("cli") == "typer" else {}
+    service = SERVICE_MODULES if answers.get("kind") == "service" else {}
+    database = DATABASE_MODULES if answers.get("database") == "postgresql" else {}
+    return TOOL_MODULES | typer | service | database
 
 
 def check_slug(answers: Mapping[str, Any]) -> None:
@@ -411,24 +451,27 @@ def check_choices(answers: Mapping[str, Any]) -> None:
 
 
 def check_combinations(answers: Mapping[str, Any]) -> None:
-    """The combinations `_options` refuses, each with its reason."""
+    """The combinations `_options` refuses, each with its reason.
+
+    A rule's `with` names one or more other answers; the rule refuses when every one of them
+    holds one of its listed values (several values of one answer are alternatives).
+    """
     for field, option in manifest(answers).items():
         for rule in option.get("refuses", ()):
             if answers.get(field) not in rule["when"]:
                 continue
-            for other, values in rule["with"].items():
-                if answers.get(other) in values:
-                    values_of = [v for v, _ in option["choices"]] if "choices" in option else [True, False]
-                    others = [
-                        ("yes" if value else "no") if isinstance(value, bool) else value
-                        for value in values_of
-                        if value not in rule["when"]
-                    ]
-                    raise AnswerError(
-                        field,
-                        answers.get(field),
-                        f"{' or '.join(others)} with {other}={answers.get(other)!r} ({rule['reason']})",
-                    )
+            if not all(answers.get(other) in values for other, values in rule["with"].items()):
+                continue
+            values_of = [v for v, _ in option["choices"]] if "choices" in option else [True, False]
+            others = [
+                ("yes" if value else "no") if isinstance(value, bool) else value
+                for value in values_of
+                if value not in rule["when"]
+            ]
+            given = " and ".join(f"{other}={answers.get(other)!r}" for other in rule["with"])
+            raise AnswerError(
+                field, answers.get(field), f"{' or '.join(others)} with {given} ({rule['reason']})"
+            )
 
 
 def naming_its_source(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import Bake
 from packaging.version import Version
 
 pytestmark = pytest.mark.scripts
@@ -515,3 +516,109 @@ def test_prerelease_detection_agrees_with_packaging(tmp_path: Path, version: str
 
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == f"version={version}\nprerelease={str(prerelease).lower()}\n"
+
+
+def test_check_refuses_a_heading_the_release_could_not_read(tmp_path: Path) -> None:
+    """The pre-commit hook's command: a placeholder date fails on the commit, not at the tag."""
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text(
+        "# Changelog\n\n## [Unreleased]\n\n## [0.1.0] - YYYY-MM-DD\n\n- First.\n", encoding="utf-8"
+    )
+    assert_refused(
+        run_script("check", cwd=tmp_path), "CHANGELOG.md:5: cannot parse heading '## [0.1.0] - YYYY-MM-DD'"
+    )
+    changelog.write_text(
+        "# Changelog\n\n## [Unreleased]\n\n## [0.1.0] - 2026-11-30\n\n- First.\n", encoding="utf-8"
+    )
+    result = run_script("check", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_the_baked_hook_runs_the_check_on_changelog_changes() -> None:
+    import yaml
+
+    config = yaml.safe_load((SCRIPT.parents[2] / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    [hook] = [hook for repo in config["repos"] for hook in repo["hooks"] if hook["id"] == "changelog"]
+    assert hook["entry"].split()[-3:] == ["python", ".github/scripts/changelog.py", "check"]
+    assert hook["files"] == r"^CHANGELOG\.md$"
+
+
+# ------------------------------------------------------------------------------- cut
+
+
+def test_cut_turns_the_baked_changelog_into_a_release_the_tag_check_accepts(
+    bake: Bake, tmp_path: Path
+) -> None:
+    """The first release's step on a real bake: `cut` moves the entries, dates the heading,
+    and moves the links; check-release and extract then read the section it made."""
+    project = bake().copy_to(tmp_path / "project").path
+    before = (project / "CHANGELOG.md").read_text(encoding="utf-8")
+    result = run_script("cut", "--date", "2026-11-30", cwd=project)
+    assert (result.returncode, result.stderr) == (0, ""), result
+    assert result.stdout == "CHANGELOG.md: the [Unreleased] entries are now under '## [0.1.0] - 2026-11-30'\n"
+    after = (project / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## [Unreleased]\n\n## [0.1.0] - 2026-11-30\n\n### Added\n" in after
+    repo = "https://github.com/your-github-name/example-pipeline-package"
+    assert f"[unreleased]: {repo}/commits/main" in before
+    assert after.endswith(
+        f"[unreleased]: {repo}/compare/v0.1.0...HEAD\n[0.1.0]: {repo}/releases/tag/v0.1.0\n"
+    )
+    released = run_script("check-release", "v0.1.0", cwd=project)
+    assert (released.returncode, released.stderr) == (0, ""), released
+    notes = run_script("extract", "0.1.0", cwd=project)
+    assert notes.stdout.startswith("### Added\n\n- Project skeleton")
+    assert "[0.1.0]:" not in notes.stdout
+    # The next release: a second cut needs the next version first, and then works.
+    assert_refused(run_script("cut", cwd=project), "a section for 0.1.0 exists already", "uv version")
+    (project / "pyproject.toml").write_text(
+        (project / "pyproject.toml")
+        .read_text(encoding="utf-8")
+        .replace('version = "0.1.0"', 'version = "0.2.0"', 1),
+        encoding="utf-8",
+    )
+    assert_refused(run_script("cut", cwd=project), "section for Unreleased is empty")
+    text = (project / "CHANGELOG.md").read_text(encoding="utf-8")
+    (project / "CHANGELOG.md").write_text(
+        text.replace("## [Unreleased]\n", "## [Unreleased]\n\n### Fixed\n\n- A bug.\n", 1), encoding="utf-8"
+    )
+    second = run_script("cut", "0.2.0", "--date", "2026-12-24", cwd=project)
+    assert second.returncode == 0, second
+    final = (project / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert final.index("## [0.2.0] - 2026-12-24") < final.index("## [0.1.0] - 2026-11-30")
+    assert final.endswith(
+        f"[unreleased]: {repo}/compare/v0.2.0...HEAD\n[0.2.0]: {repo}/releases/tag/v0.2.0\n"
+        f"[0.1.0]: {repo}/releases/tag/v0.1.0\n"
+    )
+    assert run_script("check", cwd=project).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "changelog", "fragments"),
+    [
+        (["0.3.0"], "## [Unreleased]\n\n- A.\n", ["version is 0.2.0, not 0.3.0", "uv version 0.3.0"]),
+        ([], "# Changelog\n\n## [0.1.0] - 2026-01-01\n\n- A.\n", ["no section for [Unreleased]"]),
+        ([], "## [Unreleased]\n\n### Added\n", ["section for Unreleased is empty"]),
+        ([], "## [Unreleased]\n\n- A.\n\n## [0.2.0] - 2026-01-01\n\n- B.\n", ["a section for 0.2.0 exists"]),
+    ],
+)
+def test_cut_refuses_and_leaves_the_file_alone(
+    tmp_path: Path, args: list[str], changelog: str, fragments: list[str]
+) -> None:
+    write_project(tmp_path, "0.2.0", changelog)
+    assert_refused(run_script("cut", *args, cwd=tmp_path), *fragments)
+    assert (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8") == changelog
+
+
+def test_cut_without_links_says_so(tmp_path: Path) -> None:
+    write_project(tmp_path, "1.0.0", "# Changelog\n\n## [Unreleased]\n\n- A.\n")
+    result = run_script("cut", "--date", "2026-11-30", cwd=tmp_path)
+    assert result.returncode == 0, result
+    assert "no [unreleased] link found" in result.stdout
+    assert (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8") == (
+        "# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2026-11-30\n\n- A.\n"
+    )
+
+
+def test_cut_refuses_a_bad_date_in_one_line(tmp_path: Path) -> None:
+    write_project(tmp_path, "1.0.0", "## [Unreleased]\n\n- A.\n")
+    assert_refused(run_script("cut", "--date", "30/11/2026", cwd=tmp_path), "--date", returncode=2)

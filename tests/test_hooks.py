@@ -269,6 +269,27 @@ def test_typer_and_its_dependencies_are_refused_only_with_the_typer_cli(name: st
         pre_gen.check_package_name({"package_name": name, "cli": cli})
 
 
+@pytest.mark.parametrize(
+    "name", ["fastapi", "uvicorn", "starlette", "pydantic_settings", "structlog", "httpx2"]
+)
+def test_the_service_stack_is_refused_only_for_a_service(name: str) -> None:
+    with pytest.raises(pre_gen.AnswerError, match=rf"^package_name={name!r} .*project's own tools install"):
+        pre_gen.check_package_name({"package_name": name, "kind": "service", "cli": "none"})
+    for kind in ("command-line-tool", "library"):
+        pre_gen.check_package_name({"package_name": name, "kind": kind, "cli": "argparse"})
+
+
+def test_a_service_with_any_cli_may_have_an_image_and_a_tool_without_one_may_not() -> None:
+    for cli in ("none", "argparse", "typer"):
+        pre_gen.check_combinations(answers(kind="service", cli=cli, container="ghcr"))
+    with pytest.raises(pre_gen.AnswerError) as caught:
+        pre_gen.check_combinations(answers(kind="command-line-tool", cli="none", container="ghcr"))
+    assert str(caught.value) == (
+        "container='ghcr' is not accepted: none with cli='none' and kind='command-line-tool' "
+        "(the image of a command-line tool runs its console script)"
+    )
+
+
 def test_derived_defaults_are_the_questions_own_defaults() -> None:
     """The hook compares an answer with these to tell a derived default from a typed answer."""
     for field, (_source, default) in pre_gen.DERIVED_FROM.items():
@@ -431,13 +452,21 @@ def test_every_file_and_job_the_manifest_names_is_in_the_template() -> None:
             for workflow, jobs in bundle.jobs.items():
                 defined = yaml.safe_load((project_template / workflow).read_text("utf-8"))["jobs"]
                 assert set(jobs) <= set(defined), (workflow, jobs)
+            if bundle.hooks:
+                config = yaml.safe_load((project_template / ".pre-commit-config.yaml").read_text("utf-8"))
+                defined_hooks = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+                assert set(bundle.hooks) <= defined_hooks, bundle.hooks
 
 
 def test_refusals_name_real_options_and_values() -> None:
     for rule in manifest.refusals(OPTIONS):
         assert set(rule.when) <= set(OPTIONS[rule.option].values), rule
         for other, values in rule.with_.items():
-            assert set(values) <= set(OPTIONS[other].values), rule
+            # A free-text Python line is named by a value the hook accepts for it.
+            accepted = OPTIONS[other].values or (
+                pre_gen.SUPPORTED_PYTHONS if other.startswith("python_") else ()
+            )
+            assert set(values) <= set(accepted), rule
         assert rule.reason
 
 
@@ -475,17 +504,27 @@ def test_a_replayed_manifest_must_be_the_templates(tmp_path: Path) -> None:
 
 def test_paths_follow_answers() -> None:
     everything_on = answers(
-        cli="argparse", codecov=True, notifications="slack", template_sync=True, publish="pypi"
+        kind="service",
+        cli="argparse",
+        codecov=True,
+        notifications="slack",
+        template_sync=True,
+        publish="pypi",
+        container="ghcr",
+        database="postgresql",
     )
     # Publishing to PyPI leaves out only the other publishing target's environment.
     assert post_gen.paths_to_remove(everything_on) == [".github/environments/private-index.json"]
     assert post_gen.jobs_to_remove(everything_on) == {
         ".github/workflows/release.yml": ["publish-private-index"]
     }
+    assert post_gen.hooks_to_remove(everything_on) == []
+    assert post_gen.hooks_to_remove(answers()) == ["hadolint"]
     removed = post_gen.paths_to_remove(answers(cli="none", codecov=False))
     assert "src/example_pipeline_package/cli.py" in removed
+    assert "src/example_pipeline_package/serve.py" in removed
     assert "codecov.yml" in removed
-    assert post_gen.jobs_to_remove(answers(publish="none", notifications="none")) == {
+    assert post_gen.jobs_to_remove(answers(publish="none", notifications="none", container="ghcr")) == {
         ".github/workflows/release.yml": [
             "publish-testpypi",
             "smoke-test",
@@ -493,10 +532,14 @@ def test_paths_follow_answers() -> None:
             "publish-private-index",
             "notify",
         ],
-        ".github/workflows/ci.yml": ["notify"],
+        ".github/workflows/ci.yml": ["integration", "notify"],
         ".github/workflows/security.yml": ["notify"],
         ".github/workflows/template-sync.yml": ["notify"],
     }
+    # compose.yaml needs a service, its image and a database: any one missing removes it.
+    for missing_one in ({"kind": "command-line-tool"}, {"container": "none"}, {"database": "none"}):
+        given = {"kind": "service", "container": "ghcr", "database": "postgresql", **missing_one}
+        assert "compose.yaml" in post_gen.paths_to_remove(answers(**given)), missing_one
 
 
 WORKFLOW = """\
@@ -616,7 +659,7 @@ def test_post_gen_main_twice_is_a_replay(tmp_path: Path, capsys: pytest.CaptureF
 def test_next_steps_lock_before_the_first_commit_then_push() -> None:
     """The printed steps a user (and the rehearsal) follows: uv.lock exists before `git add`."""
     text = post_gen.next_steps(answers(github_owner="octo"))
-    local, push, link = ([command_of(step) for step in block] for block in command_blocks(text))
+    local, link, push = ([command_of(step) for step in block] for block in command_blocks(text))
     assert local == [
         "cd example-pipeline-package",
         "git init -b main",
@@ -626,8 +669,10 @@ def test_next_steps_lock_before_the_first_commit_then_push() -> None:
         "git add -A",
         "git commit -m 'Start from cookiecutter-python-pipeline'",
     ]
+    # Each a command line of its own, so none is copied with a sentence's full stop.
     assert push == [
-        "git remote add origin git@github.com:octo/example-pipeline-package.git",
+        "gh repo create octo/example-pipeline-package --public",
+        "git remote add origin https://github.com/octo/example-pipeline-package.git",
         "git push -u origin main",
     ]
     # Run by hand, the hook does not know the template: the link step says what to fill in.
@@ -639,8 +684,13 @@ def test_next_steps_lock_before_the_first_commit_then_push() -> None:
     # Every prose line starts at the margin, so no sentence is mistaken for a command.
     prose = [line for line in text.splitlines() if not line.startswith("  ")]
     assert prose[0] == "Created example-pipeline-package. Next steps:"
-    assert "Then follow docs/deployment.md." in prose
-    assert not [line for line in prose if line.startswith("Warning:")]
+    assert "Then follow docs/deployment.md, from its first step." in prose
+    # The link is committed before the push: later, it would reach main only by a pull request.
+    shown = text.splitlines()
+    assert shown.index(
+        "  git -C example-pipeline-package commit -m 'Link the project to its template'"
+    ) < next(number for number, line in enumerate(shown) if line.startswith("  git remote add origin"))
+    assert not [line for line in prose if line.startswith("Warning: github_owner")]
 
 
 def test_next_steps_name_the_folder_cookiecutter_wrote_and_the_answers_to_link_with() -> None:
@@ -652,7 +702,7 @@ def test_next_steps_name_the_folder_cookiecutter_wrote_and_the_answers_to_link_w
         description="Tab\there, ünï and \u202e",
     )
     text = post_gen.next_steps(given)
-    local, _, link = command_blocks(text)
+    local, link, _ = command_blocks(text)
     assert local[0] == "cd '/home/me/my code/example-pipeline-package'"
     command, add, commit = link
     words = shlex.split(command)
@@ -671,7 +721,17 @@ def test_next_steps_name_the_folder_cookiecutter_wrote_and_the_answers_to_link_w
 
 def test_next_steps_flag_the_placeholder_github_owner() -> None:
     text = post_gen.next_steps(answers())
-    [warning] = [line for line in text.splitlines() if line.startswith("Warning:")]
+    warnings = [line for line in text.splitlines() if line.startswith("Warning:")]
+    # Author details a release would publish for good are flagged too.
+    assert [line.split(" ")[1] for line in warnings] == ["github_owner", "author_name", "author_email"]
+    assert not [
+        line
+        for line in post_gen.next_steps(
+            answers(github_owner="o", author_name="A", author_email="a@b.c")
+        ).splitlines()
+        if line.startswith("Warning:")
+    ]
+    warning = warnings[0]
     assert "'your-github-name'" in warning
     assert "github_owner=" in warning
 
@@ -825,3 +885,88 @@ def test_a_template_given_as_a_relative_path_is_printed_as_given() -> None:
     [(_, rerun)] = pre_gen.rerun(given, "version").commands
     assert rerun[2] == "."
     assert post_gen.link_command(given, "/w/out/example-pipeline-package")[3] == "."
+
+
+def _git(folder: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(folder), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def test_the_link_names_the_commit_the_template_stood_at(tmp_path: Path) -> None:
+    """Without `--checkout`, cookiecutter bakes whatever the template's checkout holds; the link
+    must record that commit, not the default branch on the day the user runs it."""
+    template = tmp_path / "template"
+    template.mkdir()
+    _git(template, "init", "-q", "-b", "main")
+    (template / "cookiecutter.json").write_text("{}\n", encoding="utf-8")
+    _git(template, "add", "-A")
+    _git(template, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "one")
+    first = _git(template, "rev-parse", "HEAD")
+    given = answers(_template=str(template), _repo_dir=str(template), _output_dir="/w/out")
+
+    def checkout() -> str | None:
+        words = post_gen.link_command(given, "/w/out/example-pipeline-package")
+        return words[words.index("--checkout") + 1] if "--checkout" in words else None
+
+    assert checkout() == first  # a branch with a loose ref
+    _git(template, "pack-refs", "--all")
+    assert checkout() == first  # the same branch, packed
+    _git(template, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", "two")
+    second = _git(template, "rev-parse", "HEAD")
+    assert checkout() == second
+    _git(template, "checkout", "-q", "--detach", first)
+    assert checkout() == first  # detached, as cookiecutter --checkout leaves it
+    worktree = tmp_path / "worktree"
+    _git(template, "worktree", "add", "-q", "--detach", str(worktree), second)
+    given = answers(_template=str(worktree), _repo_dir=str(worktree), _output_dir="/w/out")
+    assert checkout() == second  # a worktree's .git is a file
+    # A checkout the user named wins; a folder that is not a git checkout gives no commit.
+    given = answers(_template=str(template), _repo_dir=str(template), _checkout="v1", _output_dir="/w/out")
+    assert checkout() == "v1"
+    given = answers(_template=str(tmp_path), _repo_dir=str(tmp_path), _output_dir="/w/out")
+    assert checkout() is None
+    assert "add --checkout" in post_gen.next_steps(given)
+    assert post_gen.baked_commit(".") is None  # relative: where cookiecutter ran is unknown here
+
+
+def test_a_link_to_a_local_folder_warns_that_the_weekly_sync_cannot_clone_it(tmp_path: Path) -> None:
+    given = answers(_template=str(tmp_path), _repo_dir=str(tmp_path), _output_dir="/w/out")
+    shown = post_gen.next_steps(given).splitlines()
+    [warning] = [line for line in shown if "weekly template sync on GitHub cannot clone" in line]
+    link = next(number for number, line in enumerate(shown) if line.startswith("  uvx cruft link"))
+    assert shown.index(warning) < link, "said before the command, not after it is run"
+    assert not [
+        line
+        for line in post_gen.next_steps({**given, "template_sync": False}).splitlines()
+        if "cannot clone" in line
+    ]
+    url = answers(_template="gh:octo/t", _output_dir="/w/out")
+    assert "cannot clone" not in post_gen.next_steps(url)
+
+
+@pytest.mark.parametrize(
+    ("origin", "printed"),
+    [
+        pytest.param(
+            "https://user:secret@github.com/octo/tmpl.git", "https://github.com/octo/tmpl.git", id="https"
+        ),
+        pytest.param("git@github.com:octo/tmpl.git", "git@github.com:octo/tmpl.git", id="scp"),
+        pytest.param("/srv/templates/tmpl", None, id="another-folder"),
+    ],
+)
+def test_a_clone_of_a_published_template_is_linked_to_its_origin(
+    tmp_path: Path, origin: str, printed: str | None
+) -> None:
+    """The README bakes from a clone: the link names the clone's origin (without credentials),
+    which the weekly sync can clone, at the commit the clone stood at."""
+    template = tmp_path / "template"
+    template.mkdir()
+    _git(template, "init", "-q", "-b", "main")
+    _git(template, "remote", "add", "origin", origin)
+    _git(template, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", "one")
+    given = answers(_template=str(template), _repo_dir=str(template), _output_dir="/w/out")
+    words = post_gen.link_command(given, "/w/out/example-pipeline-package")
+    assert words[3] == (printed or str(template))
+    assert words[words.index("--checkout") + 1] == _git(template, "rev-parse", "HEAD")
+    assert ("cannot clone" in post_gen.next_steps(given)) is (printed is None)

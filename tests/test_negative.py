@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -46,17 +47,19 @@ BAD_ANSWERS = [
     pytest.param({"coverage_threshold": "085"}, "coverage_threshold='085'", id="threshold-leading-zero"),
 ]
 
-# Every combination the manifest refuses, each answer pair baked through the real command.
+# Every combination the manifest refuses, baked through the real command: each refused answer with
+# each choice of the values its rule names (a rule naming several answers needs all of them).
 REFUSED = [
     pytest.param(
-        {rule.option: value, other: refused_with},
+        {rule.option: value, **dict(zip(rule.with_, refused_with, strict=True))},
         rule,
-        id=f"{rule.option}={value}-with-{other}={refused_with}",
+        id="-with-".join(
+            [f"{rule.option}={value}", *(f"{o}={v}" for o, v in zip(rule.with_, refused_with, strict=True))]
+        ),
     )
     for rule in manifest.refusals(OPTIONS)
     for value in rule.when
-    for other, values in rule.with_.items()
-    for refused_with in values
+    for refused_with in itertools.product(*rule.with_.values())
 ]
 
 

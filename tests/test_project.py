@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from conftest import Bake, Project
@@ -148,3 +150,128 @@ def test_hook_refuses_every_module_the_bake_installs(
     here = {canonicalize_name(owner) for owners in installed.values() for owner in owners}
     elsewhere = locked - here - {canonicalize_name(project.answers["project_slug"])}
     assert elsewhere <= {canonicalize_name(owner) for owner in refused.values()}, elsewhere
+
+
+# The e2e tests each kind of bake holds: the server's two (the real process over HTTP, and its
+# SIGTERM stop), the console script run as its own process, and none for a library.
+E2E_TESTS = {"library": 0, "command-line-tool": 1, "service": 2}
+
+
+# Rewrites a coverage data file as a Windows leg would have written it (relative_files).
+AS_WINDOWS = """
+import sys
+from coverage import CoverageData
+linux = CoverageData(sys.argv[1])
+linux.read()
+windows = CoverageData(sys.argv[2])
+windows.add_arcs({f.replace("/", "\\\\"): linux.arcs(f) or [] for f in linux.measured_files()})
+windows.write()
+"""
+
+
+def junit_counts(path: Path) -> tuple[str, int, int]:
+    """The suite name and the (tests, failures + errors) of one pytest JUnit report."""
+    suite = ElementTree.parse(path).getroot().find("testsuite")
+    assert suite is not None, path
+    failed = int(suite.get("failures", "0")) + int(suite.get("errors", "0"))
+    return suite.get("name", ""), int(suite.get("tests", "0")), failed
+
+
+@pytest.mark.parametrize("kind", list(E2E_TESTS))
+def test_tiers_run_alone_and_the_gate_checks_them_combined(bake: Bake, kind: str, tmp_path: Path) -> None:
+    """What tests.yml and ci.yml's coverage job run: one pytest per tier, each with its own JUnit
+    report, and the coverage gate applied once to every tier's data combined."""
+    project = bake(kind=kind).copy_to(tmp_path / "project")
+    python = need_python(project.answers["python_min"], "this bake's oldest supported Python (python_min)")
+    project.run("uv", "sync", "--python", python)
+    script = (".github/scripts/test_tiers.py",)
+    collected = project.run("uv", "run", "--no-sync", "pytest", "--collect-only", "-q", "--no-cov")
+    total = int(re.search(r"^(\d+) tests? collected", collected.stdout, re.MULTILINE)[1])  # type: ignore[index]
+    expected = {"unit": total - E2E_TESTS[kind], "e2e": E2E_TESTS[kind]}
+
+    # Both tiers in one leg, as tests.yml runs them: each writes its own report.
+    leg = project.run("uv", "run", "--no-sync", "python", *script, "run", "unit", "e2e", "--ran-on", "here")
+    for tier, count in expected.items():
+        assert junit_counts(project.path / f"junit-{tier}.xml") == (f"{tier} on here", count, 0)
+    assert ("the e2e tier has no tests in this project" in leg.stdout) is (kind == "library")
+    project.run("uv", "run", "--no-sync", "coverage", "report", "--format=total", "--fail-under=0")
+
+    # Each tier in a leg of its own, then combined as ci.yml's coverage job does.
+    reports = tmp_path / "reports"
+    for tier in expected:
+        project.run("uv", "run", "--no-sync", "python", *script, "run", tier)
+        folder = reports / f"test-reports-{tier}"
+        folder.mkdir(parents=True)
+        for name in (".coverage", f"junit-{tier}.xml"):
+            if (project.path / name).exists():
+                shutil.move(project.path / name, folder / name)
+    # A Windows leg stores its relative paths with backslashes: they combine onto src/ too.
+    windows = reports / "test-reports-windows" / ".coverage"
+    windows.parent.mkdir()
+    project.run(
+        "uv",
+        "run",
+        "--no-sync",
+        "python",
+        "-c",
+        AS_WINDOWS,
+        reports / "test-reports-unit" / ".coverage",
+        windows,
+    )
+    combined = project.run("uv", "run", "--no-sync", "python", *script, "combine", reports)
+    data_files = len(list(reports.rglob(".coverage")))
+    assert data_files >= 2
+    assert f"Combined coverage of {data_files} data files" in combined.stdout
+    assert "\\" not in project.run("uv", "run", "--no-sync", "coverage", "report").stdout
+    assert (project.path / "coverage.xml").is_file()  # what the Codecov job uploads
+    combined_total = project.run("uv", "run", "--no-sync", "coverage", "report", "--format=total").stdout
+    # The same figure as the whole suite in one run: the gate sees unit and e2e together.
+    project.run("uv", "run", "--no-sync", "pytest", "-q")
+    whole_total = project.run("uv", "run", "--no-sync", "coverage", "report", "--format=total").stdout
+    assert combined_total == whole_total
+    assert f"**{combined_total.strip()}%**" in combined.stdout
+    assert "passed" in combined.stdout
+
+    # The e2e tier measures the installed program in its own process (patch = ["subprocess"]):
+    # alone it covers most of a command-line tool or service (a third to a half when only the
+    # test process is measured).
+    if kind != "library":
+        e2e_data = reports / "test-reports-e2e" / ".coverage"
+        e2e_total = project.run(
+            "uv",
+            "run",
+            "--no-sync",
+            "coverage",
+            "report",
+            f"--data-file={e2e_data}",
+            "--format=total",
+            "--fail-under=0",
+        )
+        assert float(e2e_total.stdout) >= 75, e2e_total.stdout
+
+    # A failing unit test fails the run, after the e2e tier has run and written its report too.
+    broken = project.path / "tests" / "test_broken.py"
+    broken.write_text("def test_broken_on_purpose() -> None:\n    assert False\n", encoding="utf-8")
+    failing = project.run("uv", "run", "--no-sync", "python", *script, "run", "unit", "e2e", check=False)
+    assert failing.returncode == 1, failing.stdout
+    assert "::error::the unit tier failed (pytest exit code 1)" in failing.stdout
+    assert junit_counts(project.path / "junit-unit.xml")[1:] == (expected["unit"] + 1, 1)
+    assert junit_counts(project.path / "junit-e2e.xml")[1:] == (expected["e2e"], 0)
+    broken.unlink()
+
+    # The gate is pyproject.toml's fail_under, applied to the combined data: with code that no
+    # test runs under a 100% gate, the same reports fail it (coverage's exit code 2).
+    pyproject = project.path / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    raised = re.sub(r"(?m)^fail_under = \d+$", "fail_under = 100", text)
+    assert raised != text
+    pyproject.write_text(raised, encoding="utf-8")
+    module = project.path / "src" / project.package / "greeting.py"
+    module.write_text(
+        module.read_text(encoding="utf-8") + '\n\ndef untested() -> str:\n    return "nobody calls this"\n',
+        encoding="utf-8",
+    )
+    under = project.run("uv", "run", "--no-sync", "python", *script, "combine", reports, check=False)
+    assert under.returncode == 2, under.stdout
+    assert "FAILED" in under.stdout
+    assert "Coverage failure: total of" in under.stdout

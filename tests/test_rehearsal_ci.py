@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from conftest import Bake, Project
 from support import rehearsal
+from support.containers import cache_dir, private_storage
 from support.next_steps import command_of, printed
 from support.options import ALL_ON
 from support.rehearsal import (
@@ -30,6 +32,7 @@ from support.rehearsal import (
 )
 from support.slack_webhook import slack_webhook
 from support.smtp_server import smtp_server
+from test_rehearsal_release import release_env
 
 pytestmark = pytest.mark.rehearsal
 
@@ -71,6 +74,7 @@ def test_pull_request_on_the_default_bake_is_green(bake: Bake, tmp_path: Path) -
         "changelog",
         "build",
         "install",
+        "coverage",
     ):
         run.assert_job(job, "success")
     # The lean pull-request matrix: oldest Python only here (the newest, 3.15, is not installed).
@@ -82,6 +86,19 @@ def test_pull_request_on_the_default_bake_is_green(bake: Bake, tmp_path: Path) -
         "test-reports-ubuntu-latest-py3.11",
     }
     assert run.records("re-actors/alls-green")[0]["failed"] == {}
+    # Each tier's report from the leg, and the gate applied once, to their data combined.
+    leg = run.artifacts / "test-reports-ubuntu-latest-py3.11"
+    assert sorted(p.name for p in leg.iterdir()) == [".coverage", "junit-e2e.xml", "junit-unit.xml"]
+    gate = run.job("coverage").text()
+    assert "Combined coverage of 1 data files" in gate, gate
+    # The default bake is a command-line tool: one e2e test runs its installed console script.
+    e2e = ElementTree.parse(leg / "junit-e2e.xml").getroot().find("testsuite")
+    assert e2e is not None
+    assert (e2e.get("name"), e2e.get("tests"), e2e.get("failures")) == (
+        "e2e on ubuntu-latest, Python 3.11",
+        "1",
+        "0",
+    )
 
 
 def test_failing_test_fails_the_gate_and_notifies(bake: Bake, tmp_path: Path) -> None:
@@ -139,12 +156,70 @@ def test_failing_test_fails_the_gate_and_notifies(bake: Bake, tmp_path: Path) ->
     assert gate.records("dawidd6/action-send-mail")[0]["requested_port"] == "465"
 
 
+def test_a_failed_nightly_run_reaches_slack_and_email(bake: Bake, tmp_path: Path) -> None:
+    """The nightly schedule runs ci.yml on main where nobody watches: the full matrix, every tier,
+    and the coverage gate on their data combined. Here every test passes but main gained code no
+    test runs, under a 100% gate: the combined gate fails, so does ci-passed, and Slack and email
+    hear of it."""
+    project = private(bake, tmp_path, notifications="slack+email")
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    assert "fail_under = 85\n" in text
+    pyproject.write_text(text.replace("fail_under = 85\n", "fail_under = 100\n"), encoding="utf-8")
+    module = project / "src" / "example_pipeline_package" / "greeting.py"
+    module.write_text(
+        module.read_text(encoding="utf-8") + '\n\ndef untested() -> str:\n    return "nobody calls this"\n',
+        encoding="utf-8",
+    )
+    commit_all(project, "Code that no test runs")
+    with slack_webhook() as slack, smtp_server() as smtp:
+        secrets, env = notification_secrets(slack.url, smtp.port)
+        run = rehearse(project, "schedule", workflow="ci.yml", secrets=secrets, env=env)
+        show(run, "nightly schedule, combined coverage under the gate, slack+email bake")
+    # The full matrix, as a push to main (the legs this machine can run), every one green.
+    legs = sorted(re.sub(r"-\d+$", "", job.name.split("/", 1)[0]) for job in run.matching("test"))
+    assert legs == [f"test on ubuntu-latest with Python 3.{minor}" for minor in (11, 12, 13)]
+    run.assert_job("test", "success")
+    assert run.result("changelog") == "not run"  # pull requests only
+    # One gate on three legs' data combined, and it fails.
+    run.assert_job("coverage", "failure")
+    gate = run.job("coverage").text()
+    assert "Combined coverage of 3 data files" in gate, gate
+    assert "FAILED" in gate
+    run.assert_job("ci-passed", "failure")
+    assert run.records("re-actors/alls-green")[0]["failed"] == {"coverage": "failure"}
+    run.assert_job("write the notifications", "success")
+    run.assert_job("send the notifications", "success")
+    assert slack.rejections == []
+    assert len(slack.received) == 1, run.job("send the notifications").text()
+    fields = [
+        field["text"]
+        for block in slack.received[0]["blocks"]
+        if block["type"] == "section"
+        for field in block["fields"]
+    ]
+    assert "❌ *coverage*: failure" in fields
+    assert "✅ *tests*: success" in fields
+    [mail] = smtp.messages
+    named = [f"] {workflow} failed on main" in mail.subject for workflow in ("CI", "Notify")]
+    assert any(named), mail.subject
+    assert "coverage: failure" in mail.body
+
+
 def test_changelog_rule_and_skip_label(bake: Bake, tmp_path: Path) -> None:
     """Scenario 3: no CHANGELOG entry fails the check; the skip label skips it and the gate passes."""
     project = private(bake, tmp_path)
     open_pull_request(project, changelog=False)
 
     missing = rehearse(project, "pull_request", workflow="ci.yml", job="quality")
+    if missing.result("changelog") == "failure" and not any(
+        "Run Main" in line for line in missing.job("changelog").lines
+    ):
+        # Seen twice in seven runs (2026-11-30): act ends this job after "Set up job" without
+        # starting a step or printing why. Not the rule failing: one more run, said aloud; the
+        # assertions below hold the second run to the same rule.
+        print("[rehearsal] the changelog job failed before its first step (act); run again once")
+        missing = rehearse(project, "pull_request", workflow="ci.yml", job="quality")
     show(missing, "3a pull request without a changelog entry (quality only)")
     missing.assert_job("changelog", "failure")
     assert "Add an entry under [Unreleased]" in missing.job("changelog").text()
@@ -178,11 +253,22 @@ def test_push_to_main_runs_the_full_matrix_and_install_checks(bake: Bake, tmp_pa
     run.assert_job("ci-passed", "success")
 
 
-def test_pull_request_on_the_all_options_bake_is_green(bake: Bake, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def image_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The all-options bake has an image: its pull request's image job builds it for real, on
+    the stand-in base (tests/support/containers.py), with the docker shim on PATH."""
+    storage, base = private_storage(tmp_path_factory.mktemp("containers"), cache_dir())
+    return {**release_env({}), **storage.env, "REHEARSAL_BASE_IMAGE": base}
+
+
+def test_pull_request_on_the_all_options_bake_is_green(
+    bake: Bake, tmp_path: Path, image_env: dict[str, str]
+) -> None:
     """Scenario 8 (CI half): the all-options bake's pull request is green, notify included."""
     project = private(bake, tmp_path, **ALL_ON)
     open_pull_request(project)
-    run = rehearse(project, "pull_request", workflow="ci.yml")
+    run = rehearse(project, "pull_request", workflow="ci.yml", env=image_env)
+    run.assert_job("build, run and scan the image", "success")
     show(run, "8 pull request, all-options bake")
     assert_all_succeeded(run)
     run.assert_job("ci-passed", "success")
@@ -191,14 +277,15 @@ def test_pull_request_on_the_all_options_bake_is_green(bake: Bake, tmp_path: Pat
     run.assert_job("write the notifications", "success")
     assert "slack=false" in run.job("write the notifications").text()
     assert run.result("send the notifications") == "not run"
-    # The coverage upload runs in its own job, after the tests, on the reports they uploaded.
+    # The combined coverage gate, then the upload in its own job, on the report the gate checked.
     run.assert_job("coverage", "success")
+    run.assert_job("codecov", "success")
     (codecov,) = run.records("codecov/codecov-action")
-    assert codecov["job"] == "coverage"
+    assert codecov["job"] == "codecov"
     assert codecov["inputs"]["use_oidc"] == "true"
     assert codecov["inputs"]["token"] == ""
     assert codecov["missing"] == [], codecov
-    assert [Path(f).parent.name for f in codecov["files"]] == ["test-reports-ubuntu-latest-py3.11"]
+    assert [Path(f).name for f in codecov["files"]] == ["coverage.xml"]
 
 
 def test_breaking_a_workflow_turns_the_rehearsal_red(bake: Bake, tmp_path: Path) -> None:

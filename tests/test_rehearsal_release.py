@@ -40,6 +40,7 @@ from support.rehearsal import (
     UnknownInput,
     act_binary,
     commit_all,
+    follow_steps,
     git,
     local_python_dirs,
     not_executed,
@@ -93,8 +94,9 @@ def indexes(tmp_path: Path) -> Iterator[Indexes]:
 def release_copy(project: Project, destination: Path, version: str) -> Project:
     """A private copy whose version is `version` with the Unreleased entries moved under it.
 
-    What a maintainer does before tagging (the baked CHANGELOG.md says so): a new
-    `## [version] - date` heading takes the [Unreleased] entries, [Unreleased] stays, empty.
+    What a maintainer does before tagging, as the runbook says: set the version, then the
+    baked `changelog.py cut` puts a `## [version] - date` heading over the [Unreleased]
+    entries ([Unreleased] stays, empty) and points the links at the tag.
     """
     copy = project.copy_to(destination)
     pyproject = copy.path / "pyproject.toml"
@@ -103,11 +105,13 @@ def release_copy(project: Project, destination: Path, version: str) -> Project:
     )
     assert count == 1
     pyproject.write_text(text, encoding="utf-8")
-    changelog = copy.path / "CHANGELOG.md"
-    text = changelog.read_text("utf-8")
-    assert text.count("## [Unreleased]\n") == 1, text
-    text = text.replace("## [Unreleased]\n", f"## [Unreleased]\n\n## [{version}] - {RELEASE_DATE}\n", 1)
-    changelog.write_text(text, encoding="utf-8")
+    cut = subprocess.run(
+        [sys.executable, ".github/scripts/changelog.py", "cut", version, "--date", RELEASE_DATE],
+        cwd=copy.path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert cut.returncode == 0, cut.stderr
+    released = (copy.path / "CHANGELOG.md").read_text("utf-8")
+    assert f"## [Unreleased]\n\n## [{version}] - {RELEASE_DATE}\n" in released
     return copy
 
 
@@ -720,3 +724,56 @@ def test_uv_redirect_rewrites_only_the_mapped_urls(tmp_path: Path) -> None:
         PYPI_SIMPLE,
     ]
     assert f"uv (rehearsal wrapper): {TESTPYPI_SIMPLE} -> http://127.0.0.1:1/simple/" in done.stderr
+
+
+# --- the runbook's own commands ---------------------------------------------------------------------
+
+
+def runbook_block(project: Path, *needles: str) -> list[str]:
+    """The one `console` block of the rendered docs/deployment.md that holds every needle."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse((project / "docs" / "deployment.md").read_text("utf-8"))
+    blocks = [
+        token.content.splitlines()
+        for token in tokens
+        if token.type == "fence" and token.info == "console" and all(n in token.content for n in needles)
+    ]
+    assert len(blocks) == 1, f"expected one console block with {needles}, found {len(blocks)}"
+    return blocks[0]
+
+
+def test_the_runbook_dates_the_first_release_on_main_and_tags_it(bake: Bake, tmp_path: Path) -> None:
+    """Steps 2 and 6 of the first-release runbook, typed as written into the user's shell after
+    the printed next steps (pre-commit hooks installed, so the changelog hook checks the cut):
+    the commit reaches `main` on the remote (a local bare repository stands in for GitHub), the
+    release's own tag check accepts it, and the tag names it."""
+    project = bake().copy_to(tmp_path / "project")
+    slug = project.answers["project_slug"]
+    prepare_repository(project.path)
+    remote = tmp_path / "github.git"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
+    git(project.path, "remote", "set-url", "origin", str(remote))
+    print(f"[stand-in] origin -> the bare repository {remote} (GitHub is not reachable here)")
+    git(project.path, "push", "--quiet", "-u", "origin", "main")
+
+    step2 = runbook_block(project.path, "changelog.py cut", "Release 0.1.0")
+    assert [command.split(" #")[0].strip() for command in step2] == [
+        "uv run python .github/scripts/changelog.py cut",
+        'git commit -am "Release 0.1.0"',
+        "git push",
+    ]
+    follow_steps(project.path, [f"cd {slug}", *step2], slug=slug)
+    head = git(project.path, "rev-parse", "HEAD")
+    assert git(remote, "rev-parse", "main") == head
+    assert git(project.path, "show", "-s", "--format=%s", head) == "Release 0.1.0"
+    checked = subprocess.run(
+        [sys.executable, ".github/scripts/changelog.py", "check-release", "v0.1.0"],
+        cwd=project.path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout == "version=0.1.0\nprerelease=false\n"
+
+    step6 = runbook_block(project.path, "git tag -a v0.1.0", "git push origin v0.1.0")
+    follow_steps(project.path, [f"cd {slug}", *step6], slug=slug)
+    assert git(remote, "rev-parse", "v0.1.0^{commit}") == head

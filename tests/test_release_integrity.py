@@ -183,6 +183,7 @@ PUBLISHING = [
     pytest.param({"publish": "private-index"}, id="private-index"),
     pytest.param({"publish": "none", "template_sync": True, "notifications": "slack+email"}, id="none"),
     pytest.param({"codecov": True, "notifications": "email"}, id="codecov"),
+    pytest.param({"container": "ghcr"}, id="container"),
 ]
 # Commands that fetch and run whatever version an index or a URL serves at that moment.
 RESOLVED_AT_RUN_TIME = re.compile(

@@ -88,11 +88,22 @@ def test_files_and_jobs_are_what_the_manifest_says_the_answers_bring(project: Pr
 def test_files_follow_the_options(project: Project) -> None:
     answers, pyproject = project.answers, project.toml()
     package = f"src/{project.package}"
-    has_cli = answers["cli"] != "none"
-    assert ("scripts" in pyproject["project"]) is has_cli
-    assert any(dep.startswith("typer") for dep in pyproject["project"]["dependencies"]) is (
-        answers["cli"] == "typer"
+    slug, service = answers["project_slug"], answers["kind"] == "service"
+    scripts = {name: target.split(":")[0] for name, target in pyproject["project"].get("scripts", {}).items()}
+    expected = {slug: f"{project.package}.cli"} if answers["cli"] != "none" else {}
+    if service:
+        expected[f"{slug}-serve"] = f"{project.package}.serve"
+    assert scripts == expected
+    dependencies = {re.split(r"[<>=\[]", dep)[0] for dep in pyproject["project"]["dependencies"]}
+    service_stack = {"fastapi", "uvicorn", "pydantic-settings", "structlog"}
+    database_stack = {"alembic", "psycopg", "sqlalchemy"}
+    assert dependencies == (
+        (service_stack if service else set())
+        | ({"typer"} if answers["cli"] == "typer" else set())
+        | (database_stack if answers["database"] == "postgresql" else set())
     )
+    test_group = {re.split(r"[<>=]", dep)[0] for dep in pyproject["dependency-groups"]["test"]}
+    assert ("httpx2" in test_group) is service
     assert project.exists(f"{package}/py.typed")
     assert project.exists(f"{package}/__init__.py")
 
@@ -141,8 +152,8 @@ def test_type_check_runs_the_locked_ty_everywhere(project: Project) -> None:
     repos = project.yaml(".pre-commit-config.yaml")["repos"]
     hooks = [hook for repo in repos for hook in repo["hooks"]]
     ids = [hook["id"] for hook in hooks]
-    [local] = [repo for repo in repos if repo["repo"] == "local"]
-    [ty_hook] = [hook for hook in local["hooks"] if hook["id"] == "ty"]
+    local = [hook for repo in repos if repo["repo"] == "local" for hook in repo["hooks"]]
+    [ty_hook] = [hook for hook in local if hook["id"] == "ty"]
     assert ty_hook["entry"].split() == ["uv", "run", "--frozen", "ty", "check"]
     assert ty_hook["pass_filenames"] is False
     # A missing or stale lock stops the run before ty would trip over the same lock.

@@ -52,6 +52,12 @@ DELETE_POLICY = "repos/delete-deployment-branch-policy"
 WORKFLOW_PERMISSIONS = "actions/set-github-actions-default-workflow-permissions-repository"
 PERMISSION = "repos/get-collaborator-permission-level"
 CODEOWNERS_ERRORS = "repos/codeowners-errors"
+GET_LABEL = "issues/get-label"
+CREATE_LABEL = "issues/create-label"
+UPDATE_LABEL = "issues/update-label"
+REPORTING = "repos/enable-private-vulnerability-reporting"
+# What a bake's .github/repository.json asks for after the workflow permissions.
+SETTINGS_WRITES = [WORKFLOW_PERMISSIONS, CREATE_LABEL, REPORTING]
 
 BRANCH_RULESET = "protect-default-branch"
 # A project with a second maintainer: the data's default (0, one maintainer) raised by one.
@@ -233,7 +239,7 @@ def test_environments_are_restricted_before_anything_else(run: Run, github: Fake
     writes = [call.operation_id for call in github.writes()]
     first_ruleset = writes.index(CREATE)
     assert set(writes[:first_ruleset]) == {PUT_ENVIRONMENT, CREATE_POLICY}
-    assert writes[-1] == WORKFLOW_PERMISSIONS
+    assert writes[-3:] == SETTINGS_WRITES
 
 
 def test_without_template_sync_workflows_may_not_approve_pull_requests(
@@ -263,7 +269,8 @@ def test_second_run_changes_nothing(run: Run, github: FakeGitHub) -> None:
     assert snapshot(github) == before
     again = github.writes()[first_writes:]
     # Found by name and updated in place: no new ruleset, no new or removed policy.
-    assert {call.operation_id for call in again} == {UPDATE, PUT_ENVIRONMENT, WORKFLOW_PERMISSIONS}
+    # The label is found as it is and left alone; enabling reporting again is a no-op PUT.
+    assert {call.operation_id for call in again} == {UPDATE, PUT_ENVIRONMENT, WORKFLOW_PERMISSIONS, REPORTING}
     ids = {ruleset["id"] for ruleset in demo(github).rulesets}
     assert {int(call.path.rsplit("/", 1)[1]) for call in again if call.operation_id == UPDATE} == ids
     assert "updated ruleset" in result.stdout
@@ -361,7 +368,7 @@ def test_codeowners_errors_warn_line_by_line_and_fail_after_everything_is_applie
     assert all("use @org/team or user logins" in w for w in (first_warning, second_warning))
     # Read after the rulesets, and nothing was held back because of it.
     writes = [call.operation_id for call in github.writes()]
-    assert writes[-1] == WORKFLOW_PERMISSIONS
+    assert writes[-3:] == SETTINGS_WRITES
     assert len(demo(github).rulesets) == 2
     assert demo(github).workflow_permissions["default_workflow_permissions"] == "read"
 
@@ -775,12 +782,15 @@ def test_private_repository_on_a_paid_plan_gets_restrictions_without_reviewers(
         assert "reviewers" not in environments[name].settings
     assert refs(environments["repository-admin"]) == {("branch", "main")}
     assert refs(environments["pypi"]) == {("tag", "v*")}
-    lines = warnings(result)
+    *lines, reporting = warnings(result)
     assert len(lines) == 2
     for name, line in zip(("pypi", "repository-admin"), lines, strict=True):
         assert f"environment {name!r}: reviewers not applied" in line
         assert "GitHub Enterprise" in line
         assert "billing plan" in line  # GitHub's own words are shown
+    # Not offered to private repositories: a warning, and the run still succeeds.
+    assert "private vulnerability reporting not enabled" in reporting
+    assert "e-mail address in SECURITY.md" in reporting
     assert len(demo(github).rulesets) == 2
 
 
@@ -1195,3 +1205,107 @@ def test_stand_in_refuses_bodies_github_would_refuse(
     assert refused.value.code == 422
     assert any(complaint in violation for violation in github.violations)
     github.violations.clear()
+
+
+# -- labels and private vulnerability reporting ------------------------------------------------
+
+
+def test_the_changelog_label_and_vulnerability_reporting_are_applied(run: Run, github: FakeGitHub) -> None:
+    """The label the changelog rule reads, and the form SECURITY.md links to: no hand steps."""
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    [label] = demo(github).labels.values()
+    assert (label["name"], label["color"]) == ("skip-changelog", "ededed")
+    assert label["description"] == "This pull request needs no CHANGELOG.md entry"
+    assert demo(github).private_vulnerability_reporting is True
+    assert "label 'skip-changelog': created" in result.stdout
+    assert "private vulnerability reporting: enabled" in result.stdout
+
+
+def test_a_label_changed_by_hand_is_brought_back_and_one_of_another_case_is_found(
+    run: Run, github: FakeGitHub
+) -> None:
+    demo(github).labels["Skip-Changelog"] = {"name": "Skip-Changelog", "color": "ff0000", "description": None}
+
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    assert github.calls_to(CREATE_LABEL) == []
+    [update] = github.calls_to(UPDATE_LABEL)
+    assert update.body == {"color": "ededed", "description": "This pull request needs no CHANGELOG.md entry"}
+    assert "colour and description updated" in result.stdout
+
+
+def test_without_the_changelog_rule_no_label_is_made(run: Run, github: FakeGitHub, bake: Bake) -> None:
+    result = run(baked=bake(require_changelog=False))
+
+    assert result.returncode == 0, result.stderr
+    assert github.calls_to(GET_LABEL) == github.calls_to(CREATE_LABEL) == []
+    assert demo(github).private_vulnerability_reporting is True
+
+
+def test_a_token_that_may_not_write_labels_only_warns(run: Run, github: FakeGitHub) -> None:
+    github.force(CREATE_LABEL, 403, {"message": "Resource not accessible by personal access token"})
+
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    [line] = warnings(result)
+    assert "label 'skip-changelog' not checked or changed: the token may not create labels" in line
+    assert "Issues: write" in line
+    assert demo(github).private_vulnerability_reporting is True
+
+
+def test_a_token_that_may_not_read_labels_only_warns(run: Run, github: FakeGitHub) -> None:
+    """An admin token made before the label was data (Administration and Contents only)."""
+    github.force(GET_LABEL, 403, {"message": "Resource not accessible by personal access token"})
+
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    [line] = warnings(result)
+    assert "the token may not read labels" in line
+    assert github.calls_to(CREATE_LABEL) == []
+    assert demo(github).private_vulnerability_reporting is True
+
+
+def test_a_dry_run_plans_the_label_and_the_reporting_form(
+    run: Run, github: FakeGitHub, description: Description
+) -> None:
+    result = run("--dry-run")
+
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert_valid_plan(plan, description)
+    assert [(step["method"], step["path"]) for step in plan[-2:]] == [
+        ("POST", "/repos/octo/demo/labels"),
+        ("PUT", "/repos/octo/demo/private-vulnerability-reporting"),
+    ]
+    assert github.writes() == []
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        '{"name": "x"}',
+        '[{"name": "x", "color": "#ededed", "description": ""}]',
+        '[{"name": " ", "color": "ededed", "description": ""}]',
+        '[{"name": "..", "color": "ededed", "description": ""}]',
+        '[{"name": "x", "color": "ededed", "description": "", "default": true}]',
+        '[{"name": "x", "color": "ededed", "description": ""},'
+        ' {"name": "X", "color": "ededed", "description": ""}]',
+    ],
+)
+def test_a_malformed_label_list_is_a_data_error(
+    run: Run, project: Project, tmp_path: Path, labels: str
+) -> None:
+    copy_ = project.copy_to(tmp_path / "project")
+    settings = copy_.path / ".github" / "repository.json"
+    data = json.loads(settings.read_text(encoding="utf-8"))
+    data["labels"] = json.loads(labels)
+    settings.write_text(json.dumps(data), encoding="utf-8")
+
+    result = run(baked=copy_)
+
+    error_line(result, DATA, '"labels" must be a list of')

@@ -70,7 +70,8 @@ def test_every_job_is_least_privilege_and_bounded(project: Project) -> None:
 
 def test_every_permission_grant_says_why(project: Project) -> None:
     grant = re.compile(
-        r"^\s+(contents|id-token|attestations|security-events|pull-requests|actions): (read|write)(.*)$"
+        r"^\s+(contents|id-token|attestations|security-events|pull-requests|actions|packages):"
+        r" (read|write)(.*)$"
     )
     for relative in project.files():
         if relative.startswith(".github/workflows/"):
@@ -174,7 +175,7 @@ def test_no_secret_shares_a_job_with_code_from_the_branch(project: Project) -> N
 
 def test_the_coverage_upload_runs_no_code_from_the_branch(project: Project) -> None:
     """The job that can mint an OIDC token for Codecov runs only pinned actions."""
-    job = project.yaml(".github/workflows/ci.yml")["jobs"]["coverage"]
+    job = project.yaml(".github/workflows/ci.yml")["jobs"]["codecov"]
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
     assert "environment" not in job
     assert [step["uses"].split("@")[0] for step in job["steps"]] == [
@@ -182,6 +183,9 @@ def test_the_coverage_upload_runs_no_code_from_the_branch(project: Project) -> N
         "actions/download-artifact",
         "codecov/codecov-action",
     ]
+    # It uploads the report the coverage gate checked, not each leg's.
+    assert job["needs"] == ["plan", "coverage"]
+    assert job["steps"][1]["with"]["name"] == "coverage-combined"
     upload = job["steps"][-1]["with"]
     assert upload["use_oidc"] is True
     assert "token" not in upload
@@ -204,9 +208,11 @@ def test_the_gate_needs_every_other_ci_job(project: Project) -> None:
     assert record["if"] == "${{ !cancelled() }}"
     assert record["env"] == {"NEEDS": "${{ toJSON(needs) }}", "VERDICT": "${{ steps.verdict.outcome }}"}
     assert gate["outputs"] == {"results": "${{ steps.results.outputs.results }}"}
-    # Codecov is not a merge gate: its job may fail or be skipped.
+    # Codecov is not a merge gate: its job may fail or be skipped. The combined coverage gate
+    # (the `coverage` job) is, so it is not in the allowed list.
     assert verdict["uses"].startswith("re-actors/alls-green@")
-    assert verdict["with"]["allowed-failures"] == verdict["with"]["allowed-skips"] == "coverage"
+    assert verdict["with"]["allowed-failures"] == verdict["with"]["allowed-skips"] == "codecov"
+    assert "coverage" in gate["needs"]
     expected = {
         job_id
         for job_id, job in jobs.items()
@@ -221,6 +227,73 @@ def test_the_notification_reads_the_gate_instead_of_listing_the_jobs(bake: Bake,
     notify = bake(notifications=channels).yaml(".github/workflows/ci.yml")["jobs"]["notify"]
     assert notify["needs"] == ["plan", "ci-passed"]
     assert notify["with"]["results"] == "${{ needs.ci-passed.outputs.results }}"
+
+
+def test_each_test_leg_runs_the_tiers_and_uploads_their_reports(project: Project) -> None:
+    """tests.yml runs unit then e2e through the tier script and uploads every tier's JUnit file
+    and the coverage data file (hidden: asked for) as a `test-reports-*` artifact."""
+    steps = project.yaml(".github/workflows/tests.yml")["jobs"]["test"]["steps"]
+    run = next(step for step in steps if step.get("id") == "tests")
+    assert run["run"].startswith("uv run --no-sync python .github/scripts/test_tiers.py run unit e2e ")
+    assert "--cov-fail-under" not in run["run"]  # no gate per leg: it is applied once, combined
+    upload = next(step for step in steps if str(step.get("uses", "")).startswith("actions/upload-artifact@"))
+    assert upload["with"]["name"].startswith("test-reports-")
+    assert upload["with"]["path"].split() == ["junit-*.xml", ".coverage"]
+    assert upload["with"]["include-hidden-files"] is True
+    assert upload["with"]["if-no-files-found"] == "error"
+    assert (project.path / ".github/scripts/test_tiers.py").is_file()
+
+
+def test_the_coverage_gate_combines_every_test_report_once(project: Project) -> None:
+    jobs = project.yaml(".github/workflows/ci.yml")["jobs"]
+    job = jobs["coverage"]
+    # The database option's integration job uploads a report too, so the gate waits for it.
+    database = project.answers.get("database") == "postgresql"
+    assert job["needs"] == ["plan", "tests", *(["integration"] if database else [])]
+    assert "!cancelled()" in job["if"]
+    assert job["permissions"] == {"contents": "read"}
+    uses = [str(step.get("uses", "")).split("@")[0] for step in job["steps"]]
+    download = job["steps"][uses.index("actions/download-artifact")]
+    assert download["with"] == {"pattern": "test-reports-*", "path": "${{ runner.temp }}/test-reports"}
+    assert "merge-multiple" not in download["with"]  # each artifact keeps its own folder
+    gate = next(s for s in job["steps"] if "test_tiers.py combine" in s.get("run", ""))
+    assert "if" not in gate  # its failure is the job's, and so the gate's
+    settings = project.toml()["tool"]["coverage"]
+    assert settings["run"]["relative_files"] is True
+    assert "src/" in settings["paths"]["source"]
+
+
+def test_the_tiers_are_registered_markers(project: Project) -> None:
+    pytest_settings = project.toml()["tool"]["pytest"]["ini_options"]
+    assert "--strict-markers" in pytest_settings["addopts"]
+    names = [marker.split(":")[0] for marker in pytest_settings["markers"]]
+    assert names == ["integration", "e2e"]
+
+
+def test_a_nightly_run_tests_everything_and_notifies_on_failure(project: Project) -> None:
+    ci = project.yaml(".github/workflows/ci.yml")
+    [nightly] = ci[True]["schedule"]
+    minute, hour, *rest = nightly["cron"].split()
+    assert rest == ["*", "*", "*"]  # daily
+    assert minute not in {"0", "00"}  # GitHub delays runs queued on the hour
+    assert 0 <= int(hour) <= 23
+    # Its own concurrency group: a waiting push to main must not replace it, nor it the push.
+    group = ci["concurrency"]["group"]
+    assert "github.event_name == 'schedule'" in group
+    assert ci["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
+
+    # The full matrix, as a push to main.
+    def plan(event: str) -> str:
+        return project.run(
+            sys.executable, ".github/scripts/ci_plan.py", "--event", event, env={"GITHUB_OUTPUT": ""}
+        ).stdout
+
+    assert plan("schedule") == plan("push")
+    # Whatever fails at night reaches the channels: notify runs on every run not cancelled.
+    jobs = ci["jobs"]
+    assert ("notify" in jobs) is (project.answers["notifications"] != "none")
+    if "notify" in jobs:
+        assert jobs["notify"]["if"] == "${{ !cancelled() }}"
 
 
 def test_release_jobs_hold_only_what_publishing_needs(project: Project) -> None:
@@ -290,7 +363,14 @@ def test_optional_workflows_follow_the_options(project: Project) -> None:
         "repo-setup.yml",
     } <= names
     dependabot = project.yaml(".github/dependabot.yml")
-    assert {u["package-ecosystem"] for u in dependabot["updates"]} == {"uv", "github-actions", "pre-commit"}
+    # The docker ecosystem moves the base image's digest, in a bake that has a Dockerfile.
+    docker = {"docker"} if project.exists("Dockerfile") else set()
+    assert {u["package-ecosystem"] for u in dependabot["updates"]} == {
+        "uv",
+        "github-actions",
+        "pre-commit",
+        *docker,
+    }
     assert all("cooldown" in u and "groups" in u for u in dependabot["updates"])
 
 

@@ -99,6 +99,9 @@ class Repository:
     codeowners_errors: list[dict[str, Any]] | None = field(default_factory=list)
     # Pull requests, as GET /repos/{owner}/{repo}/pulls lists them (the fields scripts read).
     pulls: list[dict[str, Any]] = field(default_factory=list)
+    # Labels by name, as GET /repos/{owner}/{repo}/labels/{name} answers them.
+    labels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    private_vulnerability_reporting: bool = False
 
     def __post_init__(self) -> None:
         if self.plan not in PLANS:
@@ -486,6 +489,71 @@ def set_workflow_permissions(request: Request) -> Reply:
     return 204, None, {}
 
 
+def find_label(request: Request, name: str) -> dict[str, Any] | None:
+    # GitHub matches label names without regard to case.
+    return next(
+        (label for key, label in request.repo.labels.items() if key.casefold() == name.casefold()), None
+    )
+
+
+def label_answer(request: Request, name: str, color: str, description: str | None) -> dict[str, Any]:
+    quoted = urllib.parse.quote(name, safe="")
+    return {
+        "id": request.github.next_id(),
+        "node_id": f"LA_{quoted}",
+        "url": f"{request.github.url}/repos/{request.full_name}/labels/{quoted}",
+        "name": name,
+        "color": color,
+        "description": description,
+        "default": False,
+    }
+
+
+def get_label(request: Request) -> Reply:
+    label = find_label(request, urllib.parse.unquote(request.params["name"]))
+    return (200, label, {}) if label is not None else (404, NOT_FOUND, {})
+
+
+def create_label(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, {"message": "Resource not accessible by personal access token", "status": "403"}, {}
+    body = request.body
+    if find_label(request, body["name"]) is not None:
+        return 422, {"message": "Validation Failed", "errors": [{"code": "already_exists"}]}, {}
+    label = label_answer(request, body["name"], body.get("color", "ededed"), body.get("description"))
+    request.repo.labels[body["name"]] = label
+    return 201, label, {}
+
+
+def update_label(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, {"message": "Resource not accessible by personal access token", "status": "403"}, {}
+    label = find_label(request, urllib.parse.unquote(request.params["name"]))
+    if label is None:
+        return 404, NOT_FOUND, {}
+    label.update(
+        {key: value for key, value in (request.body or {}).items() if key in {"color", "description"}}
+    )
+    return 200, label, {}
+
+
+# GitHub offers private vulnerability reporting to public repositories; its exact words for
+# a private one are not published, so the stand-in's are its own.
+NO_REPORTING_ON_PRIVATE = {
+    "message": "Private vulnerability reporting is not available here.",
+    "status": "422",
+}
+
+
+def enable_reporting(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, NO_ADMIN, {}
+    if request.repo.private:
+        return 422, NO_REPORTING_ON_PRIVATE, {}
+    request.repo.private_vulnerability_reporting = True
+    return 204, None, {}
+
+
 def list_pulls(request: Request) -> Reply:
     state = request.query.get("state", ["open"])[0]
     head = request.query.get("head", [None])[0]
@@ -548,6 +616,10 @@ def stored(ruleset: dict[str, Any], full_name: str) -> dict[str, Any]:
 
 
 ROUTES: dict[str, Callable[[Request], Reply]] = {
+    "issues/get-label": get_label,
+    "issues/create-label": create_label,
+    "issues/update-label": update_label,
+    "repos/enable-private-vulnerability-reporting": enable_reporting,
     "repos/get": get_repo,
     "repos/get-branch": get_branch,
     "repos/get-repo-rulesets": list_rulesets,

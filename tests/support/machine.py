@@ -2,7 +2,8 @@
 
 The README asks for Python 3.11+ and git; everything the dev environment installs (`uv sync`:
 act, shellcheck, pypiserver, zizmor...) is always there. Some tests need more: other CPython
-lines, Node.js for act's node stand-ins, npm for GitHub's OpenAPI description. Tests ask for
+lines, Node.js for act's node stand-ins, npm for GitHub's OpenAPI description, buildah, podman
+and debootstrap for the container image. Tests ask for
 those through `need_python` and `need_tool`. When one is missing the test is skipped with a
 reason naming what is missing, what needs it and how to get it, so a newcomer's run ends with
 passes and named skips, never failures.
@@ -49,6 +50,31 @@ TOOLS = {
         "GitHub's OpenAPI description (npm @octokit/openapi), which the repository-setup tests and "
         "the policy-data checks validate request bodies against",
         "install npm (Debian: apt-get install npm); the next session installs the description with it",
+    ),
+    "buildah": Tool(
+        "buildah",
+        "building the baked Dockerfile for real on a stand-in base (the container image tests)",
+        "install buildah (Debian: apt-get install buildah)",
+    ),
+    "podman": Tool(
+        "podman",
+        "importing the container image tests' stand-in base and reading image sizes",
+        "install podman (Debian: apt-get install podman)",
+    ),
+    "debootstrap": Tool(
+        "debootstrap",
+        "the container image tests' stand-in base (Debian minbase with Debian's CPython)",
+        "install debootstrap (Debian: apt-get install debootstrap)",
+    ),
+    "skopeo": Tool(
+        "skopeo",
+        "the image rehearsal's pushes between tags and its pull of the released image by digest",
+        "install skopeo (Debian: apt-get install skopeo)",
+    ),
+    "docker-registry": Tool(
+        "docker-registry",
+        "the image rehearsal's local registry standing in for ghcr.io",
+        "install Debian's docker-registry (apt-get install docker-registry), the CNCF distribution registry",
     ),
 }
 

@@ -21,7 +21,7 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +36,29 @@ TABLE_END = "<!-- end of options table -->"
 
 @dataclass(frozen=True)
 class Bundle:
-    """What an option brings when its answer is one of `when`: files and workflow jobs."""
+    """What an option brings when its answer is one of `when`: files, workflow jobs and
+    hooks of .pre-commit-config.yaml."""
 
     when: tuple[Any, ...]
     files: tuple[str, ...]
     jobs: Mapping[str, tuple[str, ...]]
+    hooks: tuple[str, ...] = ()
+    # Other answers the bundle also needs (each: an option and the values of it that bring it).
+    with_: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    def brought(self, answer: Any, answers: Mapping[str, Any] | None = None) -> bool:
+        """Whether `answer` brings the bundle; one with `with_` only given `answers` that hold."""
+        if answer not in self.when:
+            return False
+        if not self.with_:
+            return True
+        return answers is not None and all(answers.get(k) in v for k, v in self.with_.items())
 
 
 @dataclass(frozen=True)
 class Refusal:
-    """`option` answered with one of `when` cannot go with any of the answers in `with_`."""
+    """`option` answered with one of `when` cannot go with answers that match every entry of
+    `with_` (each entry: another option and the values of it refused, any one of them)."""
 
     option: str
     when: tuple[Any, ...]
@@ -106,6 +119,8 @@ class Option:
                 when=tuple(bundle["when"]),
                 files=tuple(bundle.get("files", ())),
                 jobs={workflow: tuple(jobs) for workflow, jobs in bundle.get("jobs", {}).items()},
+                hooks=tuple(bundle.get("hooks", ())),
+                with_={other: tuple(values) for other, values in bundle.get("with", {}).items()},
             )
             for bundle in self.raw.get("adds", ())
         ]
@@ -126,19 +141,22 @@ class Option:
     def pipeline(self) -> str | None:
         return self.raw.get("pipeline")
 
-    def files_for(self, answer: Any, package_name: str = "{package_name}") -> set[str]:
+    def files_for(
+        self, answer: Any, package_name: str = "{package_name}", answers: Mapping[str, Any] | None = None
+    ) -> set[str]:
+        """The files `answer` brings; those of bundles with `with_` only given `answers` that hold."""
         return {
             path.format(package_name=package_name)
             for bundle in self.adds
-            if answer in bundle.when
+            if bundle.brought(answer, answers)
             for path in bundle.files
         }
 
-    def jobs_for(self, answer: Any) -> set[tuple[str, str]]:
+    def jobs_for(self, answer: Any, answers: Mapping[str, Any] | None = None) -> set[tuple[str, str]]:
         return {
             (workflow, job)
             for bundle in self.adds
-            if answer in bundle.when
+            if bundle.brought(answer, answers)
             for workflow, jobs in bundle.jobs.items()
             for job in jobs
         }
@@ -162,7 +180,9 @@ def native_keys(options: Mapping[str, Option]) -> tuple[dict[str, Any], dict[str
         if isinstance(option.native_default, list):
             prompts[name] = {"__prompt__": option.prompt, **dict(option.raw["choices"])}
         elif option.kind == "choice":
-            prompts[name] = f"{option.prompt} ({', '.join(option.values)})"
+            # Typed, not picked from a numbered menu (its default follows another answer).
+            *others, last = option.values
+            prompts[name] = f"{option.prompt}: type {', '.join(others)} or {last}"
         else:
             prompts[name] = option.prompt
     return questions, prompts
@@ -209,12 +229,16 @@ def table_row(option: Option, options: Mapping[str, Option]) -> str:
         for workflow, jobs in bundle.jobs.items():
             noun = "job" if len(jobs) == 1 else "jobs"
             brought.append(f"{noun} {', '.join(map(_code, jobs))} of {_code(Path(workflow).name)}")
+        if bundle.hooks:
+            noun = "hook" if len(bundle.hooks) == 1 else "hooks"
+            brought.append(f"the pre-commit {noun} {', '.join(map(_code, bundle.hooks))}")
         changes.append(f"{answers} adds {', '.join(brought)}")
     if option.pipeline:
         changes.append(f"{_code('[tool.pipeline] ' + option.pipeline)} says it to CI")
     for refusal in option.refuses:
-        others = " or ".join(
-            f"{other}={_answer(value)}" for other, values in refusal.with_.items() for value in values
+        others = " and ".join(
+            " or ".join(f"{other}={_answer(value)}" for value in values)
+            for other, values in refusal.with_.items()
         )
         answers = " or ".join(_answer(value) for value in refusal.when)
         changes.append(f"{answers} is refused with {others}: {refusal.reason}")

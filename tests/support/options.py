@@ -37,7 +37,7 @@ PYTHON_RANGES = [
 def refusal(answers: Mapping[str, Any]) -> manifest.Refusal | None:
     """The manifest's refused combination these answers make, if any (the hook says it the same)."""
     for rule in manifest.refusals(OPTIONS):
-        if answers.get(rule.option) in rule.when and any(
+        if answers.get(rule.option) in rule.when and all(
             answers.get(other) in values for other, values in rule.with_.items()
         ):
             return rule
@@ -48,11 +48,15 @@ def is_valid(answers: Mapping[str, Any]) -> bool:
     return refusal(answers) is None
 
 
+# A service with a Typer CLI beside its server: both console scripts, every optional file.
 ALL_ON: dict[str, Any] = {
+    "kind": "service",
     "license": "Apache-2.0",
     "test_os": "linux-macos-windows",
     "cli": "typer",
     "publish": "pypi",
+    "container": "ghcr",
+    "database": "postgresql",
     "notifications": "slack+email",
     "codecov": True,
     "template_sync": True,
@@ -120,6 +124,8 @@ PROJECT_COMBINATIONS: list[tuple[str, dict[str, Any]]] = [
             "notifications": "slack",
         },
     ),
+    # The service as its own user would bake it: no extra CLI, an image, the defaults otherwise.
+    ("service-image", {"kind": "service", "container": "ghcr"}),
     (
         "gpl-argparse-none-email-all-os",
         {

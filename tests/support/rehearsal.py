@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -45,6 +46,7 @@ import yaml
 
 from support.machine import missing, need_python, need_tool, python_hint
 from support.next_steps import command_blocks, command_of, printed
+from support.postgres import service_standin
 from support.precommit_mirrors import build_mirrors
 from support.pythons import find_python
 
@@ -115,6 +117,12 @@ SCANNERS = (
         action="trufflesecurity/trufflehog",
     ),
     Scanner(
+        "Trivy",
+        "stand-in: checks the image exists and writes an empty SARIF; no vulnerability database "
+        "is reachable here, so nothing is scanned and its verdict is always success",
+        action="aquasecurity/trivy-action",
+    ),
+    Scanner(
         "Codecov",
         "stand-in: checks that the coverage reports exist, then records only (no upload, no OIDC token)",
         action="codecov/codecov-action",
@@ -130,6 +138,15 @@ STAND_IN_NOTES = {
     "pypa/gh-action-pypi-publish": "uploads with twine to a local pypiserver; no OIDC exchange "
     "(the index takes any credentials); skip-existing is emulated (twine allows it for PyPI only)",
     "actions/cache": "records the key only: nothing is cached or restored",
+    "docker/setup-qemu-action": "records only: no QEMU emulation here, so arm64 is not built",
+    "docker/setup-buildx-action": "records only: no BuildKit builder; images are built with buildah",
+    "docker/login-action": "logs podman into the local registry standing in for ghcr.io (any credentials)",
+    "docker/metadata-action": "computes the tags of the grammar subset the workflows use",
+    "docker/build-push-action": "builds the Dockerfile with buildah on a stand-in base (host platform "
+    "only), pushes to the local registry; no BuildKit SBOM or provenance",
+    "github/codeql-action/upload-sarif": (
+        "validates the SARIF (JSON, 2.1.0) and records it: nothing is uploaded"
+    ),
 }
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _USES = re.compile(r"^\s*-?\s*uses:\s*['\"]?([^'\"#\s]+)", re.MULTILINE)
@@ -225,20 +242,25 @@ def prepare_repository(project: Path) -> Path:
     It runs the commands the post-gen hook prints, as printed: the first block (`git init`,
     `uv sync`, `uv run pre-commit install`, `uv run pytest`, `git add`, `git commit`; the commit
     runs the project's own hooks through the shim mirrors), then `git remote add origin` from the
-    push block. `git push` is what the rehearsed event stands in for. The harness adds nothing to
-    the project: uv.lock is in the commit only because a printed step wrote it. The one setting
-    it adds, to the repository's own .git/config, lets the checkout stand-in fetch any commit by
-    SHA, as GitHub does. Idempotent.
+    push block. `gh repo create` and `git push` are what the rehearsed event stands in for. The
+    harness adds nothing to the project: uv.lock is in the commit only because a printed step
+    wrote it. The one setting it adds, to the repository's own .git/config, lets the checkout
+    stand-in fetch any commit by SHA, as GitHub does. Idempotent.
     """
     if (project / ".git").exists():
         return project
     owner, slug = _repository_from(project).split("/", 1)
-    local, push = command_blocks(printed({"project_slug": slug, "github_owner": owner}))[:2]
+    blocks = command_blocks(printed({"project_slug": slug, "github_owner": owner}))
+    local = blocks[0]
+    [push] = [block for block in blocks if any(command_of(s).startswith("git remote add") for s in block)]
     if not command_of(local[-1]).startswith("git commit"):
         raise RehearsalError(f"the first block of next steps should end in `git commit`, not {local[-1]!r}")
     follow_steps(project, local, slug=slug)
+    # GitHub is not reachable: the repository is not created, and the rehearsed event stands in
+    # for the push.
+    github = ("git push", "gh repo create")
     follow_steps(
-        project, [f"cd {slug}", *(s for s in push if not command_of(s).startswith("git push"))], slug=slug
+        project, [f"cd {slug}", *(s for s in push if not command_of(s).startswith(github))], slug=slug
     )
     git(project, "config", "uploadpack.allowAnySHA1InWant", "true")
     return project
@@ -413,6 +435,18 @@ def reached(project: Path, workflow_path: str, job: str | None = None) -> list[t
                 if target.is_file():
                     pending.append((target, load_yaml(target) or {}))
     return list(seen.items())
+
+
+def service_containers(
+    project: Path, workflow_path: str, job: str | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """(name, definition) of every `services:` container of the jobs a run reaches."""
+    found: dict[str, dict[str, Any]] = {}
+    for _, document in reached(project, workflow_path, job):
+        for definition in (document.get("jobs") or {}).values():
+            for name, service in ((definition or {}).get("services") or {}).items():
+                found[name] = service
+    return list(found.items())
 
 
 def literal_pythons(project: Path, files: list[tuple[Path, dict[str, Any]]]) -> dict[str, str]:
@@ -914,7 +948,12 @@ def rehearse(
     for leaked in ("GITHUB_TOKEN", "GH_TOKEN", "VIRTUAL_ENV", "UV_RUN_RECURSION_DEPTH", "PRE_COMMIT_HOME"):
         process_env.pop(leaked, None)
     started = time.monotonic()
+    standins = ExitStack()
+    simulated: list[str] = []
     try:
+        # act runs host-mode jobs without their `services:` containers: real servers stand in.
+        for name, service in service_containers(project, workflow_path, job):
+            simulated.append(standins.enter_context(service_standin(name, service)))
         osv.start()
         done = subprocess.run(
             command,
@@ -932,6 +971,7 @@ def rehearse(
         stderr = _text(expired.stderr) + f"\nrehearsal: act timed out after {timeout}s"
     finally:
         osv.stop()
+        standins.close()
     seconds = time.monotonic() - started
     if not keep_workspaces:
         # Job workspaces (a checkout and a .venv per job) are large; logs, records and artifacts stay.
@@ -958,6 +998,7 @@ def rehearse(
         overrides=dict(event_payload or {}),
         job_filter=job,
         osv_queries=list(osv.queried),
+        simulated=simulated,
     )
 
 

@@ -1,5 +1,8 @@
 import runpy
+import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -7,6 +10,7 @@ from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.cli import main
 
 PACKAGE = "{{ cookiecutter.package_name }}"
+COMMAND = "{{ cookiecutter.project_slug }}"
 
 
 def test_greets_by_name(capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,3 +46,19 @@ def test_runs_as_a_module(
         runpy.run_module(PACKAGE, run_name="__main__")
     assert finished.value.code == 0
     assert capsys.readouterr().out == "Hello, Ada!\n"
+
+
+@pytest.mark.e2e
+def test_the_installed_command_greets() -> None:
+    """The console script as a user runs it: its own process, its real output."""
+    command = shutil.which(COMMAND, path=str(Path(sys.executable).parent))
+    assert command, f"{COMMAND} is not installed here: run uv sync"
+    done = subprocess.run(  # noqa: S603 (this project's own console script)
+        [command, "Ada"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, "Hello, Ada!\n"), done.stderr
+    blank = subprocess.run(  # noqa: S603
+        [command, "  "], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert blank.returncode == 2
+    assert "must not be blank" in blank.stderr

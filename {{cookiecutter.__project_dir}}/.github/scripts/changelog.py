@@ -7,11 +7,19 @@ a title and introduction, an optional ``## [Unreleased]`` section, one
 
     python .github/scripts/changelog.py extract 1.2.0 > release-notes.md
     python .github/scripts/changelog.py check-release "$GITHUB_REF_NAME"
+    python .github/scripts/changelog.py check
+    python .github/scripts/changelog.py cut
+
 
 ``extract`` prints the markdown of one section as written, for GitHub Release
 notes. ``check-release`` refuses a tag that is not ``v`` + the ``[project]
 version`` of pyproject.toml, or whose version has no non-empty changelog section,
-then writes ``version=`` and ``prerelease=`` to ``$GITHUB_OUTPUT``.
+then writes ``version=`` and ``prerelease=`` to ``$GITHUB_OUTPUT``. ``check`` reads
+every heading the way ``check-release`` will (a pre-commit hook), so a heading such
+as ``## [1.2.0] - YYYY-MM-DD`` is refused on the commit, not at the tag. ``cut``
+prepares a release: it moves the ``[Unreleased]`` entries under a heading for the
+``[project] version`` of pyproject.toml dated today, and points the links at the
+bottom at the new tag (``[unreleased]`` then compares that tag with ``HEAD``).
 
 Exit status: 0 on success; 1 when the changelog, the tag or pyproject.toml needs
 fixing (one line on stderr says what and how); 2 for a command-line usage error.
@@ -56,6 +64,12 @@ HEADING_RE = re.compile(
 VERSION_LABEL_RE = re.compile(r"v?\d[0-9A-Za-z.+_!-]*")
 # A line such as "[1.0.0]: https://..." (CommonMark allows three spaces of indent).
 LINK_DEFINITION_RE = re.compile(r" {0,3}\[[^\]]+\]:[ \t]*\S")
+# The "[unreleased]: ..." link this template writes, and the one ``cut`` leaves.
+UNRELEASED_LINK_RE = re.compile(
+    r"(?P<indent> {0,3})\[unreleased\]:[ \t]*(?P<base>https://\S+?)"
+    r"/(?:commits/\S+|compare/\S+\.\.\.\S+)",
+    re.IGNORECASE,
+)
 # Inside a fenced block "## " is code, not a heading.
 FENCE_OPEN_RE = re.compile(r" {0,3}(?P<fence>`{3,}|~{3,})")
 
@@ -303,6 +317,53 @@ def check_release(
     return 0
 
 
+def cut(version: str | None, pyproject: Path, changelog: Path, today: dt.date) -> int:
+    project_version = read_project_version(pyproject)
+    if version is not None and version_key(version) != project_version:
+        message = (
+            f"{pyproject}: [project] version is {project_version}, not"
+            f" {version_key(version)}; run `uv version {version_key(version)}` first"
+        )
+        raise FixNeededError(message)
+    sections = parse_changelog(changelog)
+    if any(section.key == project_version for section in sections):
+        message = (
+            f"{changelog}: a section for {project_version} exists already; set the"
+            " next version with `uv version X.Y.Z` first"
+        )
+        raise FixNeededError(message)
+    unreleased = find_section(sections, UNRELEASED_KEY, changelog)
+    lines = read_text(changelog, "changelog", "--file").split("\n")
+    heading = f"## [{project_version}] - {today.isoformat()}"
+    index = unreleased.line_number - 1
+    lines[index + 1 : index + 1] = ["", heading]
+    tag = f"v{project_version}"
+    linked = False
+    for number, line in enumerate(lines):
+        match = UNRELEASED_LINK_RE.fullmatch(line.rstrip())
+        if match is not None:
+            base, indent = match["base"], match["indent"]
+            lines[number : number + 1] = [
+                f"{indent}[unreleased]: {base}/compare/{tag}...HEAD",
+                f"{indent}[{project_version}]: {base}/releases/tag/{tag}",
+            ]
+            linked = True
+            break
+    # Written beside it, then renamed over it: a failed write leaves the file as it was.
+    draft = changelog.with_name(f".{changelog.name}.cut")
+    try:
+        draft.write_text("\n".join(lines), encoding="utf-8")
+        draft.replace(changelog)
+    except OSError as exc:
+        draft.unlink(missing_ok=True)
+        raise FixNeededError(f"{changelog}: cannot write: {exc.strerror}") from None
+    links = "" if linked else " (no [unreleased] link found: add the version's link)"
+    sys.stdout.write(
+        f"{changelog}: the [Unreleased] entries are now under '{heading}'{links}\n"
+    )
+    return 0
+
+
 class OneLineArgumentParser(argparse.ArgumentParser):
     """Usage errors in one line, like every other error this script reports."""
 
@@ -337,6 +398,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("GITHUB_OUTPUT") or None,
         help="file to append version= and prerelease= to (default: $GITHUB_OUTPUT)",
     )
+    check_parser = commands.add_parser(
+        "check", help="check that every heading parses, as a release will read it"
+    )
+    check_parser.add_argument("--file", type=Path, default=Path("CHANGELOG.md"))
+    cut_parser = commands.add_parser(
+        "cut",
+        help="move the [Unreleased] entries under a heading for the project's version",
+    )
+    cut_parser.add_argument(
+        "version",
+        nargs="?",
+        help="the version to cut, which must be [project] version (default: it)",
+    )
+    cut_parser.add_argument("--date", type=dt.date.fromisoformat, default=None)
+    cut_parser.add_argument("--pyproject", type=Path, default=Path("pyproject.toml"))
+    cut_parser.add_argument("--file", type=Path, default=Path("CHANGELOG.md"))
     return parser
 
 
@@ -345,6 +422,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "extract":
             return extract(args.version, args.file)
+        if args.command == "check":
+            parse_changelog(args.file)
+            return 0
+        if args.command == "cut":
+            # The maintainer's own day: the release's, for the people reading it.
+            today = args.date or dt.date.today()
+            return cut(args.version, args.pyproject, args.file, today)
         return check_release(args.tag, args.pyproject, args.file, args.github_output)
     except FixNeededError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

@@ -27,7 +27,11 @@ script):
    silently asks nobody for those paths. One warning line per error names the line
    and the fix, and the run ends with exit 12 once everything else is applied.
 3. .github/repository.json: "actions_workflow_permissions", the repository's default
-   GITHUB_TOKEN permissions and whether workflows may create and approve pull requests.
+   GITHUB_TOKEN permissions and whether workflows may create and approve pull requests;
+   "labels", labels the workflows read (created, or updated to the data's colour and
+   description); "private_vulnerability_reporting", the Security tab's "Report a
+   vulnerability" form that SECURITY.md links to (public repositories). A token that may
+   not write labels, or a repository that cannot have the form, only warns.
 
 "~DEFAULT_BRANCH", GitHub's ruleset name for the default branch, may also name it in
 an environment's branch policies; the script puts in the real name there.
@@ -63,7 +67,8 @@ Environment:
                          scope (classic), and its user must be a repository admin. A
                          workflow's own GITHUB_TOKEN can never be granted that.
                          "Contents: read" as well lets it read GitHub's CODEOWNERS
-                         check on private repositories (without it: a warning).
+                         check on private repositories, and "Issues: write" lets it
+                         make the labels (without them: a warning each).
     GITHUB_REPOSITORY    default for --repo
     GITHUB_TRIGGERING_ACTOR, GITHUB_ACTOR
                          default for --reviewer: who started (or re-ran) this
@@ -165,6 +170,15 @@ RETRIED_METHODS = frozenset({"GET", "PUT"})
 # Answers from the rulesets endpoints after which auto mode tries classic protection;
 # fall_back_reason() says why these and no others.
 FALLBACK_STATUSES = frozenset({HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND})
+REPOSITORY_KEYS = frozenset(
+    {"actions_workflow_permissions", "labels", "private_vulnerability_reporting"}
+)
+LABEL_COLOR = re.compile(r"[0-9a-fA-F]{6}")
+# What GitHub answers where a repository cannot have the reporting form (a private one),
+# or the token may not turn it on.
+REPORTING_REFUSALS = frozenset(
+    {HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY}
+)
 # GitHub's words when a plan lacks a feature, as seen in its 403 answers to rulesets
 # and branch protection ("Upgrade to GitHub Pro or make this repository public to
 # enable this feature.") and its 422 answers to environments ("... ensure the billing
@@ -324,6 +338,8 @@ class Policy:
     rulesets: list[Json]
     workflow_permissions: Json | None
     has_codeowners: bool
+    labels: list[Json] = field(default_factory=list)
+    private_vulnerability_reporting: bool = False
     # (line number, owners) of each rule in the first CODEOWNERS file found.
     codeowners_rules: list[tuple[int, list[str]]] = field(default_factory=list)
 
@@ -680,24 +696,62 @@ def load_policy(root: Path) -> Policy:
         load_environment(p, root) for p in sorted(root.glob("environments/*.json"))
     ]
     permissions = None
+    labels: list[Json] = []
+    reporting = False
     settings_file = root / "repository.json"
     if settings_file.exists():
         settings = load_json(settings_file, root)
-        if not isinstance(settings, dict) or not set(settings) <= {
-            "actions_workflow_permissions"
-        }:
-            raise data_error(
-                settings_file, root, 'only "actions_workflow_permissions" is known'
-            )
+        if not isinstance(settings, dict) or not set(settings) <= REPOSITORY_KEYS:
+            known = ", ".join(f'"{key}"' for key in sorted(REPOSITORY_KEYS))
+            raise data_error(settings_file, root, f"only {known} are known")
         permissions = settings.get("actions_workflow_permissions")
         if permissions is not None and not isinstance(permissions, dict):
             raise data_error(settings_file, root, "settings must be a JSON object")
+        labels = load_labels(settings.get("labels", []), settings_file, root)
+        reporting = settings.get("private_vulnerability_reporting", False)
+        if not isinstance(reporting, bool):
+            problem = '"private_vulnerability_reporting" must be true or false'
+            raise data_error(settings_file, root, problem)
     if not rulesets and not environments and permissions is None:
         raise UserError(f"nothing to apply under {root}", EXIT_DATA)
     repo_root = root.parent
     found = [repo_root / p for p in CODEOWNERS_PLACES if (repo_root / p).is_file()]
     rules = codeowners_rules(found[0]) if found else []
-    return Policy(environments, rulesets, permissions, bool(found), rules)
+    return Policy(
+        environments,
+        rulesets,
+        permissions,
+        bool(found),
+        labels=labels,
+        private_vulnerability_reporting=reporting,
+        codeowners_rules=rules,
+    )
+
+
+def load_labels(labels: Any, path: Path, root: Path) -> list[Json]:
+    """repository.json's "labels": [{"name", "color" (RRGGBB), "description"}]."""
+    shape = (
+        '"labels" must be a list of {"name": ..., "color": "RRGGBB", '
+        '"description": ...} with distinct names'
+    )
+    if not isinstance(labels, list):
+        raise data_error(path, root, shape)
+    for label in labels:
+        if (
+            not isinstance(label, dict)
+            or set(label) != {"name", "color", "description"}
+            or not isinstance(label["name"], str)
+            or not label["name"].strip()
+            or not isinstance(label["color"], str)
+            or LABEL_COLOR.fullmatch(label["color"]) is None
+            or not isinstance(label["description"], str)
+        ):
+            raise data_error(path, root, shape)
+    # "." and ".." would name another path of the API once in a URL.
+    names = [label["name"] for label in labels]
+    if len({n.casefold() for n in names}) != len(names) or {".", ".."} & set(names):
+        raise data_error(path, root, shape)
+    return labels
 
 
 def codeowners_rules(path: Path) -> list[tuple[int, list[str]]]:
@@ -1381,6 +1435,79 @@ def apply_workflow_permissions(writer: Writer, repo: Repo, settings: Json) -> Ou
     return outcome
 
 
+def apply_labels(writer: Writer, repo: Repo, labels: list[Json]) -> Outcome:
+    """Create each label, or bring its colour and description back to the data's."""
+    outcome = Outcome(writer.dry_run)
+    for label in labels:
+        name = label["name"]
+        path = f"{repo.path}/labels/{urllib.parse.quote(name, safe='')}"
+        doing = "read"
+        try:
+            existing = None
+            if writer.can_read:
+                try:
+                    existing = (
+                        writer.read()
+                        .request("GET", path, action=f"read the label {name!r}")
+                        .data
+                    )
+                except ApiError as error:
+                    if error.status != HTTPStatus.NOT_FOUND:
+                        raise
+            if existing is None:
+                doing = "create"
+                writer.write(
+                    "POST",
+                    f"{repo.path}/labels",
+                    action=f"create the label {name!r}",
+                    body=label,
+                )
+                outcome.note(f"label {name!r}: created")
+            elif any(
+                str(existing.get(key) or "").casefold() != label[key].casefold()
+                for key in ("color", "description")
+            ):
+                doing = "update"
+                body = {key: label[key] for key in ("color", "description")}
+                writer.write(
+                    "PATCH", path, action=f"update the label {name!r}", body=body
+                )
+                outcome.note(f"label {name!r}: colour and description updated")
+            else:
+                outcome.note(f"label {name!r}: as in the data")
+        except ApiError as error:
+            if error.status != HTTPStatus.FORBIDDEN or error.rate_limited:
+                raise
+            outcome.warn(
+                f"label {name!r} not checked or changed: the token may not {doing} "
+                f"labels ({error.answer()}); a fine-grained token needs 'Issues: "
+                "write', or make it by hand in Issues > Labels"
+            )
+    return outcome
+
+
+def enable_vulnerability_reporting(writer: Writer, repo: Repo) -> Outcome:
+    """Turn on private vulnerability reporting, which SECURITY.md sends reporters to."""
+    outcome = Outcome(writer.dry_run)
+    try:
+        writer.write(
+            "PUT",
+            f"{repo.path}/private-vulnerability-reporting",
+            action=f"enable private vulnerability reporting on {repo.full_name}",
+        )
+    except ApiError as error:
+        if error.status not in REPORTING_REFUSALS or error.rate_limited:
+            raise
+        outcome.warn(
+            "private vulnerability reporting not enabled "
+            f"({error.answer()}): GitHub offers it to public repositories; until it "
+            "is on, reporters have only the e-mail address in SECURITY.md"
+        )
+        return outcome
+    outcome.note("private vulnerability reporting: enabled")
+    return outcome
+
+
 # -- the run ---------------------------------------------------------------------------
 
 
@@ -1420,6 +1547,10 @@ def run(options: Options, environ: Mapping[str, str]) -> int:
         outcomes.append(
             apply_workflow_permissions(writer, repo, policy.workflow_permissions)
         )
+    if policy.labels:
+        outcomes.append(apply_labels(writer, repo, policy.labels))
+    if policy.private_vulnerability_reporting:
+        outcomes.append(enable_vulnerability_reporting(writer, repo))
     if options.dry_run:
         print(json.dumps(writer.plan, indent=2))
         unread = "" if writer.can_read else "; without a token: reviewers left out"

@@ -79,6 +79,8 @@ def main() -> int:
         "job": os.environ.get("GITHUB_JOB", ""),
         "predicate_type": inputs["predicate-type"] or "https://slsa.dev/provenance/v1",
         "subjects": subjects(inputs, workspace),
+        # Recorded only: no attestation is made, so none is pushed to the image's registry.
+        "push_to_registry": inputs["push-to-registry"] == "true",
     }
     for subject in record["subjects"]:
         print(f"attested {subject['name']} {subject['digest']}")
