@@ -23,7 +23,13 @@ Docker or Podman host is faster. The debootstrap of the stand-in (about a minute
 not timed; its tarball is kept under PIPELINE_TEMPLATE_CACHE/containers, else
 ~/.cache/pipeline-template/containers. Needs root, buildah, podman and debootstrap.
 
-Usage: uv run python benchmarks/image_build.py [--cli {typer,argparse}] [--keep DIR]
+With `--kind service` it bakes the service instead (FastAPI and uvicorn are the dependency
+layer) and adds the cold start: the image's console script started inside the built image
+(`buildah run`, chroot isolation, this machine's network), timed until the HEALTHCHECK's own
+command (`<slug>-serve --check`) first passes, five starts, each from a stopped server.
+
+Usage: uv run python benchmarks/image_build.py [--kind {command-line-tool,service}]
+       [--cli {typer,argparse}] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -31,10 +37,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,11 +115,49 @@ def _timed_build(storage: Storage, project: Path, tag: str, base: str) -> Timed:
     return timed
 
 
-def measure(work: Path, cli: str) -> list[tuple[str, str]]:
+# Run inside the image by its Python: start the server as the ENTRYPOINT would, poll the
+# HEALTHCHECK's command until it passes, stop the server with SIGTERM; STARTS times.
+STARTS = 5
+COLD_START = """
+import os, subprocess, sys, time
+serve, starts = sys.argv[1], int(sys.argv[2])
+for _ in range(starts):
+    started = time.monotonic()
+    server = subprocess.Popen([serve], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while subprocess.run([serve, "--check"], capture_output=True).returncode:
+        if server.poll() is not None or time.monotonic() - started > 60:
+            sys.exit("the server did not become healthy within 60 s")
+        time.sleep(0.02)
+    print(f"{time.monotonic() - started:.3f}")
+    server.terminate()
+    if server.wait(timeout=15):
+        sys.exit(f"the server exited {server.returncode} on SIGTERM")
+"""
+
+
+def _cold_starts(storage: Storage, image: str, serve: str, prefix: str) -> list[float]:
+    import socket
+
+    with socket.socket() as probe:  # chroot isolation shares this machine's network
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with storage.container(image) as container:
+        done = storage.run(
+            container, "env", f"{prefix}PORT={port}", "python", "-c", COLD_START, serve, str(STARTS)
+        )
+    if done.returncode:
+        raise SystemExit(f"image_build: the service did not start in the image: {done.stderr.strip()}")
+    return [float(line) for line in done.stdout.split()]
+
+
+def measure(work: Path, cli: str, kind: str) -> list[tuple[str, str]]:
     started = time.perf_counter()
     storage, base = _storage(work)
     prepared = time.perf_counter() - started
-    project = bake(work / "bake", {"container": "ghcr", "python_max": STAND_IN_PYTHON, "cli": cli})
+    answers = {"container": "ghcr", "python_max": STAND_IN_PYTHON, "kind": kind}
+    if kind == "command-line-tool":
+        answers["cli"] = cli
+    project = bake(work / "bake", answers)
     subprocess.run([find_uv(), "lock", "--quiet"], cwd=project, env=child_env(), check=True)
 
     cold = _timed_build(storage, project, "localhost/benchmark:cold", base)
@@ -119,6 +165,12 @@ def measure(work: Path, cli: str) -> list[tuple[str, str]]:
     init = package / "__init__.py"
     init.write_text(init.read_text("utf-8") + "\nEDITED = True\n", encoding="utf-8")
     rebuild = _timed_build(storage, project, "localhost/benchmark:rebuilt", base)
+    starts: list[float] = []
+    if kind == "service":
+        scripts = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))["project"]["scripts"]
+        [serve] = [name for name in scripts if name.endswith("-serve")]
+        prefix = package.name.upper() + "_"  # cookiecutter.json's __env_prefix
+        starts = _cold_starts(storage, "localhost/benchmark:rebuilt", serve, prefix)
 
     dependencies_cold, dependencies_again = cold.step(DEPENDENCY_STEP), rebuild.step(DEPENDENCY_STEP)
     reused = "reused from the layer cache" if dependencies_again.cached else "RUN AGAIN"
@@ -137,6 +189,17 @@ def measure(work: Path, cli: str) -> list[tuple[str, str]]:
         ("stand-in base size", f"{stand_in / mib:.1f} MiB"),
         ("runtime image size", f"{runtime / mib:.1f} MiB"),
         ("runtime image over its base", f"{(runtime - stand_in) / mib:.1f} MiB"),
+        *(
+            [
+                (
+                    f"cold start in the image, to the first passing health check ({len(starts)} starts)",
+                    f"median {statistics.median(starts):.2f} s, "
+                    f"min {min(starts):.2f} s, max {max(starts):.2f} s",
+                )
+            ]
+            if starts
+            else []
+        ),
     ]
 
 
@@ -145,12 +208,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cli", choices=("typer", "argparse"), default="typer", help="the bake's CLI (default: typer)"
     )
+    parser.add_argument(
+        "--kind",
+        choices=("command-line-tool", "service"),
+        default="command-line-tool",
+        help="what the bake makes (default: command-line-tool); a service adds its cold start",
+    )
     parser.add_argument("--keep", type=Path, help="build in DIR and keep it (default: a temporary dir)")
     args = parser.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="image-build-"))
     try:
         load = os.getloadavg()[0]
-        rows = measure(work.resolve(), args.cli)
+        rows = measure(work.resolve(), args.cli, args.kind)
     except NotHere as missing:
         print(f"image_build: {missing}", file=sys.stderr)
         return 2
@@ -158,8 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
     width = max(len(name) for name, _ in rows)
+    what = "service" if args.kind == "service" else f"cli={args.cli}"
     print(
-        f"Container image of a cli={args.cli} bake on the stand-in base {STAND_IN_IMAGE} "
+        f"Container image of a {what} bake on the stand-in base {STAND_IN_IMAGE} "
         f"(buildah, vfs, chroot; {os.uname().release}; load average {load:.1f} before, "
         f"{os.getloadavg()[0]:.1f} after)"
     )
