@@ -192,6 +192,32 @@ def test_the_installed_wheel_migrates_a_real_database(bake: Bake, tmp_path: Path
     assert postgres.psql("SELECT version_num FROM alembic_version", database="from_the_wheel") == "0001\n"
 
 
+@pytest.mark.project
+def test_a_new_migration_passes_the_projects_own_checks_and_applies(
+    bake: Bake, tmp_path: Path, postgres: Server
+) -> None:
+    """`alembic revision`, as docs/database.md tells a user to write the next migration: the file
+    it writes passes the bake's ruff and ty as written (its first commit runs them), and it applies
+    on top of the sample's."""
+    project = bake(kind="command-line-tool", database="postgresql").copy_to(tmp_path / "project")
+    project.run("uv", "sync", "--python", need_python("3.12", "the database bakes"))
+    project.run("uv", "run", "--no-sync", "alembic", "revision", "-m", "add a note to greetings")
+    versions = project.path / "src" / project.package / "migrations" / "versions"
+    [new] = [path for path in versions.glob("*.py") if not path.name.startswith("0001_")]
+    written = new.read_text(encoding="utf-8")
+    assert 'down_revision: str | tuple[str, ...] | None = "0001"' in written, written
+    for check in (["ruff", "check"], ["ruff", "format", "--check"], ["ty", "check"]):
+        done = project.run("uv", "run", "--no-sync", *check, new, check=False)
+        assert done.returncode == 0, f"{' '.join(check)}:\n{done.stdout}{done.stderr}"
+    revision = re.search(r'^revision = "(\w+)"$', written, re.MULTILINE)
+    assert revision, written
+    url = postgres.new_database("next_migration")
+    project.run("uv", "run", "--no-sync", "alembic", "upgrade", "head", env={"DATABASE_URL": url})
+    assert postgres.psql("SELECT version_num FROM alembic_version", database="next_migration") == (
+        f"{revision[1]}\n"
+    )
+
+
 @pytest.mark.render
 @pytest.mark.parametrize(
     ("overrides", "has_compose"),

@@ -9,10 +9,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
-revision = ${repr(up_revision)}
-down_revision: str | None = ${repr(down_revision)}
-branch_labels: str | None = ${repr(branch_labels)}
-depends_on: str | None = ${repr(depends_on)}
+revision = ${repr(up_revision).replace("'", '"')}
+down_revision: str | tuple[str, ...] | None = ${repr(down_revision).replace("'", '"')}
+branch_labels: str | tuple[str, ...] | None = ${repr(branch_labels).replace("'", '"')}
+depends_on: str | tuple[str, ...] | None = ${repr(depends_on).replace("'", '"')}
 
 
 def upgrade() -> None:
