@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -136,8 +137,6 @@ for _ in range(starts):
 
 
 def _cold_starts(storage: Storage, image: str, serve: str, prefix: str) -> list[float]:
-    import socket
-
     with socket.socket() as probe:  # chroot isolation shares this machine's network
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
