@@ -3,6 +3,10 @@
 What needs a server is in test_database.py (the integration tier).
 """
 
+{% if cookiecutter.kind == "service" -%}
+import asyncio
+
+{% endif -%}
 import pytest
 {%- if cookiecutter.kind == "service" %}
 from fastapi.testclient import TestClient
@@ -98,5 +102,19 @@ def test_the_readiness_check_connects_once_a_second_and_logs_why(
     [reason] = [message for message in reasons if "database not ready" in message]
     assert "127.0.0.1" in reason
     assert "hunter2" not in caplog.text
+
+
+def test_a_password_libpq_takes_for_a_host_stays_out_of_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # An unencoded "@" in the password: libpq reads "tail@db.invalid" as the host name
+    # and quotes it when the name does not resolve.
+    url = "postgresql://app:head@tail@db.invalid:5432/app"  # pragma: allowlist secret
+    assert database.password_pieces(url) == {"head@tail", "head", "tail"}
+    assert asyncio.run(database.server_answers(url)) is False
+    [reason] = [r.getMessage() for r in caplog.records if "not ready" in r.getMessage()]
+    assert "tail" not in caplog.text
+    assert "head" not in caplog.text
+    assert 'percent-encode "@"' in reason
 
 {%- endif %}

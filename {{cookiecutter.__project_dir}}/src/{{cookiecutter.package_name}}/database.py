@@ -9,6 +9,8 @@ upgrades to the newest one.
 
 from __future__ import annotations
 {% if cookiecutter.kind == "service" %}
+import asyncio
+import contextlib
 import logging
 {%- endif %}
 import os
@@ -22,10 +24,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+{%- if cookiecutter.kind == "service" %}
+from urllib.parse import urlsplit
+{%- endif %}
 
 import psycopg
 from alembic import command
 from alembic.config import Config
+{%- if cookiecutter.kind == "service" %}
+from psycopg.conninfo import conninfo_to_dict
+{%- endif %}
 from psycopg.rows import class_row
 
 # Read in this order: the project's own variable wins over the generic one.
@@ -130,21 +138,44 @@ def record_greeting(connection: psycopg.Connection, name: str) -> Greeting:
 
 
 async def server_answers(url: str) -> bool:
-    """Whether the server answers ``SELECT 1``; why not, in the log."""
+    """Whether the server answers ``SELECT 1``; why not, in the log.
+
+    The blocking driver in a worker thread: psycopg's async mode needs a selector event
+    loop, and asyncio on Windows runs a proactor one by default.
+    """
+    return await asyncio.to_thread(_server_answers, url)
+
+
+def _server_answers(url: str) -> bool:
     try:
-        async with await psycopg.AsyncConnection.connect(
-            url, connect_timeout=CONNECT_TIMEOUT
-        ) as connection:
-            await connection.execute("SELECT 1")
+        with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT) as connection:
+            connection.execute("SELECT 1")
     except psycopg.OperationalError as error:
-        # libpq's words (host, port, user, reason), never the password.
-        logger.warning("database not ready: %s", str(error).strip())
+        # libpq's words (host, port, user, reason), unless they hold a piece of the
+        # password: an unencoded "@" in it makes libpq read the rest as the host name.
+        message = str(error).strip()
+        if any(piece in message for piece in password_pieces(url)):
+            message = (
+                f"{type(error).__name__} (libpq's message is left out: it quotes part"
+                ' of the password; percent-encode "@", ":" and "/" in the password)'
+            )
+        logger.warning("database not ready: %s", message)
         return False
     except (psycopg.Error, ValueError) as error:
         # Only the kind: other messages may quote parts of the URL.
         logger.warning("database not ready: %s", type(error).__name__)
         return False
     return True
+
+
+def password_pieces(url: str) -> set[str]:
+    """The password as either parser reads the URL, and, when it holds an unencoded
+    "@", each part of it between them (libpq takes what follows for the host)."""
+    raw = urlsplit(url).password or ""
+    pieces = {raw, *raw.split("@")}
+    with contextlib.suppress(psycopg.ProgrammingError):
+        pieces.add(str(conninfo_to_dict(url).get("password") or ""))
+    return {piece for piece in pieces if piece}
 
 
 {% endif %}def main(argv: Sequence[str] | None = None) -> int:
