@@ -129,6 +129,24 @@ def test_every_sha_pinned_file_is_read_by_a_github_actions_entry() -> None:
     assert unread == [], f"SHA pins no github-actions entry of {DEPENDABOT.name} reads: {unread}"
 
 
+@pytest.mark.parametrize("answers", [{}, {"kind": "service", "container": "ghcr", "database": "postgresql"}])
+def test_a_bakes_own_dependabot_reads_every_sha_pinned_file_of_the_bake(
+    bake: Bake, answers: dict[str, str]
+) -> None:
+    """The user's Dependabot, not the template's: the composite action's pins move too."""
+    project = bake(**answers).path
+    config = yaml.safe_load((project / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    read = read_by(project, config, "github-actions")
+    pinned = {
+        path
+        for path in template_files(project)
+        if path.suffix in _YAML and _SHA_PIN.search(path.read_text(encoding="utf-8"))
+    }
+    assert project / ".github" / "actions" / "setup-python-uv" / "action.yml" in pinned
+    unread = sorted(path.relative_to(project).as_posix() for path in pinned - read)
+    assert unread == [], f"SHA pins the bake's own Dependabot does not read: {unread}"
+
+
 def test_every_pre_commit_config_is_read_by_a_pre_commit_entry() -> None:
     read = read_by(TEMPLATE, _config(), "pre-commit")
     configs = {path for path in template_files(TEMPLATE) if path.name == ".pre-commit-config.yaml"}
