@@ -248,7 +248,7 @@ def test_extract_ignores_editor_noise(tmp_path: Path, encode: Callable[[str], by
             "1.1.0",
             [
                 "unparsable-heading.md:11: cannot parse heading '## Version 1.0.0 (November 2024)'",
-                "expected '## [VERSION] - YYYY-MM-DD' or '## [Unreleased]'",
+                "expected '## [1.2.3] - 2026-01-31' (a version and a real date) or '## [Unreleased]'",
             ],
             id="malformed-heading-elsewhere-in-file",
         ),

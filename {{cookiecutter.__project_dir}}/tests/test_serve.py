@@ -73,6 +73,18 @@ def test_runs_uvicorn_with_the_settings(monkeypatch: pytest.MonkeyPatch) -> None
     assert f"{PREFIX}DATABASE_URL" in capsys.readouterr().err
 
 
+def test_the_server_refuses_a_url_that_is_not_postgresql(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv(f"{PREFIX}DATABASE_URL", raising=False)
+    url = "mysql://app:hunter2@db/app"  # pragma: allowlist secret
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert serve.main([]) == 2
+    error = capsys.readouterr().err
+    assert "not a postgresql:// URL" in error
+    assert "hunter2" not in error
+
+
 {% endif %}@pytest.mark.parametrize(
     ("host", "url"),
     [

@@ -145,7 +145,10 @@ def read_text(path: Path, what: str, option: str) -> str:
 
 
 def parse_heading(line: str, line_number: int, source: Path) -> Section:
-    expected = "expected '## [VERSION] - YYYY-MM-DD' or '## [Unreleased]'"
+    expected = (
+        "expected '## [1.2.3] - 2026-01-31' (a version and a real date) "
+        "or '## [Unreleased]'"
+    )
     match = HEADING_RE.fullmatch(line)
     if match is None:
         message = f"{source}:{line_number}: cannot parse heading {line!r}; {expected}"

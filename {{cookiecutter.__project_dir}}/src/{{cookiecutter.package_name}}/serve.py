@@ -84,8 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 {%- if cookiecutter.database == "postgresql" %}
     try:
         url = database.database_url()
+        database.sqlalchemy_url(url)  # a postgresql:// URL, as the migrations need
     except database.NoDatabaseURLError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        names = " or ".join(database.URL_VARIABLES)
+        print(f"{PROG}: error: {names}: {error}", file=sys.stderr)
         return 2
     checks = {"database": database.readiness_check(url)}
 {%- endif %}
