@@ -17,14 +17,11 @@ from typing import Any
 import pytest
 import yaml
 from conftest import Bake
-from support import rehearsal
 from support.machine import missing
 from support.options import TEMPLATE, render_combinations
 from support.rehearsal import (
     STANDINS,
-    Job,
     MissingStandIn,
-    Rehearsal,
     check_inputs,
     declared_inputs,
     local_repository_args,
@@ -125,57 +122,3 @@ def test_an_action_without_standin_or_with_an_unknown_input_is_refused(tmp_path:
         + ", ".join(declared_inputs("actions/checkout") or [])
         + ")"
     ]
-
-
-def _run(tmp_path: Path, *jobs: Job) -> Rehearsal:
-    return Rehearsal(
-        project=tmp_path,
-        event="pull_request",
-        workflow=".github/workflows/ci.yml",
-        returncode=1,
-        log='{"msg": "x"}\nError: Job \'check the changelog\' failed',
-        entries=[],
-        jobs={job.name: job for job in jobs},
-        filtered=[],
-        run_dir=tmp_path,
-        seconds=1.0,
-        command=[],
-    )
-
-
-def test_a_job_act_failed_before_its_first_step_is_run_again_once_and_said(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """act's stepless failure is repeated once, aloud; a step that failed is never repeated."""
-    lost = Job("changelog", "check the changelog", {}, "failure", ["⭐ Run Set up job", "🏁  Job failed"])
-    ran = Job(
-        "changelog", "check the changelog", {}, "failure", ["⭐ Run Main Require an entry", "❌  Failure"]
-    )
-    ok = Job("code", "lint", {}, "success", ["⭐ Run Main ruff"])
-    outcomes = [_run(tmp_path, lost, ok), _run(tmp_path, ran, ok)]
-    calls: list[dict[str, Any]] = []
-
-    def once(project: Path, event: str, **options: Any) -> Rehearsal:
-        calls.append(options)
-        return outcomes.pop(0)
-
-    monkeypatch.setattr(rehearsal, "_rehearse_once", once)
-    run = rehearsal.rehearse(tmp_path, "pull_request", workflow="ci.yml", job="quality")
-    assert len(calls) == 2
-    assert calls[0] == calls[1] == {"workflow": "ci.yml", "job": "quality"}
-    assert run.jobs["check the changelog"] is ran
-    said = capsys.readouterr().out
-    assert "act failed 1 job(s) before their first step" in said
-    assert "check the changelog: ⭐ Run Set up job | 🏁  Job failed" in said
-    assert "act: Error: Job 'check the changelog' failed" in said
-
-    # A job whose step ran and failed is the workflow's verdict: no second run.
-    outcomes[:] = [_run(tmp_path, ran, ok), _run(tmp_path, ok)]
-    calls.clear()
-    assert rehearsal.rehearse(tmp_path, "pull_request", workflow="ci.yml").jobs["check the changelog"] is ran
-    assert len(calls) == 1
-    # Twice stepless: the second run is returned as it is, for the test to fail on.
-    outcomes[:] = [_run(tmp_path, lost), _run(tmp_path, lost), _run(tmp_path, ok)]
-    calls.clear()
-    assert rehearsal.stepless_failures(rehearsal.rehearse(tmp_path, "push", workflow="ci.yml")) == [lost]
-    assert len(calls) == 2

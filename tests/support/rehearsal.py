@@ -805,46 +805,7 @@ def _matrix_filters(matrix: Mapping[str, str | list[str]] | None) -> tuple[list[
     return args, notes
 
 
-def stepless_failures(run: Rehearsal) -> list[Job]:
-    """Jobs act failed before any step's main stage began.
-
-    Seen under load on 2 cores (2 of 7 full suite runs, 2026-11-30, always the quality
-    workflow's changelog job): act ended the job after "Set up job" and its first action's
-    "Pre" stage, printed no error, and never ran a step. A workflow cannot fail that way: every
-    job of the baked workflows has steps, and a stand-in or input that is missing is refused
-    before act starts (need_what_it_runs, check_inputs).
-    """
-    return [
-        job
-        for job in run.jobs.values()
-        if job.result == "failure" and not any("⭐ Run Main" in line for line in job.lines)
-    ]
-
-
-def rehearse(project: Path, event: str, **options: Any) -> Rehearsal:
-    """Run `workflow` (a file name under .github/workflows or a path) of `project` for `event`.
-
-    The options are _rehearse_once's. When act fails a job before any of its steps ran
-    (stepless_failures), the run is repeated once, and said so on standard output with act's
-    own lines for that job, so a test's output shows it; a second such failure is returned as
-    it is, for the test to fail on.
-    """
-    run = _rehearse_once(Path(project), event, **options)
-    if lost := stepless_failures(run):
-        other = [line for line in run.log.splitlines() if line.strip() and not line.startswith("{")]
-        print(
-            f"[rehearsal] act failed {len(lost)} job(s) before their first step; "
-            f"the run ({run.run_dir / 'act.log'}) is repeated once:"
-        )
-        for job in lost:
-            print(f"    {job.name}: " + " | ".join(_ANSI.sub("", line) for line in job.lines))
-        for line in other[-5:]:
-            print(f"    act: {line}")
-        run = _rehearse_once(Path(project), event, **options)
-    return run
-
-
-def _rehearse_once(
+def rehearse(
     project: Path,
     event: str,
     *,
@@ -947,6 +908,12 @@ def _rehearse_once(
         "127.0.0.1",
         "--artifact-server-port",
         str(_free_port()),
+        # One job at a time: act 0.2.89 writes its local-repository map from every job's goroutine
+        # without a lock (pkg/runner/local_repository_cache.go, Fetch), and two jobs fetching a
+        # stand-in at once ended act with "fatal error: concurrent map writes" (exit 2), or lost
+        # one job's entry so it failed after "Set up job" with no step run.
+        "--concurrent-jobs",
+        "1",
         "--no-cache-server",
         "--cache-server-addr",
         "127.0.0.1",
@@ -975,6 +942,10 @@ def _rehearse_once(
     filtered.append(
         "jobs whose runs-on is a macOS/Windows label: left unmapped, so act skips them "
         "('Skipping unsupported platform')"
+    )
+    filtered.append(
+        "jobs running side by side: act runs one job at a time here (--concurrent-jobs 1; its "
+        "local-repository map is not safe for parallel jobs), in the order `needs` allows"
     )
 
     process_env = {
