@@ -165,7 +165,8 @@ def without_jobs(text: str, names: Iterable[str]) -> str:
         raise ManifestError(f"could not remove {sorted(drop & set(left))}")
     for name in sorted(drop):
         # An expression of a kept job that still reads a removed one (`needs.X.result`).
-        if re.search(rf"needs\.{re.escape(name)}\b|needs\[['\"]{re.escape(name)}['\"]\]", rewritten):
+        # Job names hold hyphens: needs.publish is not needs.publish-image.
+        if re.search(rf"needs\.{re.escape(name)}(?![\w-])|needs\[['\"]{re.escape(name)}['\"]\]", rewritten):
             raise ManifestError(f"a job that stays still reads needs.{name}")
     return rewritten
 

@@ -510,7 +510,7 @@ def test_paths_follow_answers() -> None:
         notifications="slack",
         template_sync=True,
         publish="pypi",
-        container="ghcr",
+        container="ghcr+deploy",
         database="postgresql",
     )
     # Publishing to PyPI leaves out only the other publishing target's environment.
@@ -530,9 +530,12 @@ def test_paths_follow_answers() -> None:
             "smoke-test",
             "publish",
             "publish-private-index",
+            "deploy-staging",
+            "deploy-production",
             "notify",
         ],
-        ".github/workflows/ci.yml": ["integration", "notify"],
+        ".github/workflows/ci.yml": ["publish-dev-image", "deploy-development", "integration", "notify"],
+        ".github/workflows/deploy.yml": ["notify"],
         ".github/workflows/security.yml": ["notify"],
         ".github/workflows/template-sync.yml": ["notify"],
     }
@@ -576,6 +579,17 @@ def test_a_kept_job_reading_a_removed_one_is_a_template_bug() -> None:
     reads = WORKFLOW.replace("needs: [a, b]", "needs: [a, b]\n    if: needs.b.result == 'success'")
     with pytest.raises(post_gen.ManifestError, match=r"still reads needs\.b"):
         post_gen.without_jobs(reads, ["b"])
+
+
+def test_a_kept_job_reading_a_job_whose_name_extends_a_removed_one_is_fine() -> None:
+    # needs.b-image is another job: removing b must not mistake it for needs.b.
+    extended = WORKFLOW + "\n  b-image:\n    runs-on: x\n    steps: [{run: d}]\n"
+    reads = extended.replace(
+        "needs: [a, b]", "needs: [a, b, b-image]\n    if: needs.b-image.result == 'success'"
+    )
+    left = post_gen.without_jobs(reads, ["b"])
+    assert "needs: [a, b-image]" in left
+    assert "if: needs.b-image.result == 'success'" in left
 
 
 def test_line_endings_stay_the_checkouts(tmp_path: Path) -> None:

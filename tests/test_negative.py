@@ -14,7 +14,7 @@ from conftest import Bake
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 from support import manifest
-from support.options import OPTIONS, TEMPLATE
+from support.options import OPTIONS, TEMPLATE, refusal
 
 pytestmark = pytest.mark.negative
 
@@ -49,9 +49,17 @@ BAD_ANSWERS = [
 
 # Every combination the manifest refuses, baked through the real command: each refused answer with
 # each choice of the values its rule names (a rule naming several answers needs all of them).
+def _first_refused_by(rule: manifest.Refusal, overrides: dict[str, Any]) -> dict[str, Any]:
+    """`overrides`, on a service when another rule would refuse them first (a deployed image
+    refuses every kind but a service before its Python rule can speak)."""
+    if refusal(overrides) is rule:
+        return overrides
+    return {"kind": "service", **overrides}
+
+
 REFUSED = [
     pytest.param(
-        {rule.option: value, **dict(zip(rule.with_, refused_with, strict=True))},
+        _first_refused_by(rule, {rule.option: value, **dict(zip(rule.with_, refused_with, strict=True))}),
         rule,
         id="-with-".join(
             [f"{rule.option}={value}", *(f"{o}={v}" for o, v in zip(rule.with_, refused_with, strict=True))]

@@ -32,7 +32,7 @@ RUN_URL = f"https://github.com/{REPO}/actions/runs/{RUN_ID}"
 BOTH = ["slack", "email"]
 # Variables notify.yml sets (HAS_* only in the sending job, never for this script), and any a
 # CI runner would leak into the script.
-OWN_VARIABLES = {"RESULTS", "CHANNELS", "HAS_SLACK", "HAS_EMAIL", "REF_NAME"}
+OWN_VARIABLES = {"RESULTS", "CHANNELS", "HAS_SLACK", "HAS_EMAIL", "REF_NAME", "DEPLOYMENT"}
 OUTPUTS = {"slack", "email", "subject", "slack-payload", "email-body"}
 
 
@@ -607,3 +607,74 @@ def test_empty_channels_fall_back_to_pyproject(tmp_path: Path) -> None:
     assert_ran(run)
     assert run.outputs["email"] == "true"
     assert run.outputs["slack"] == "false"
+
+
+# -- deployments (deploy.yml passes its report in DEPLOYMENT) --------------------------------
+
+DIGEST = "sha256:" + "ab" * 32
+EARLIER = "sha256:" + "cd" * 32
+DEPLOY_NEEDS = needs(resolve="success", deploy="failure")
+
+
+def report(outcome: str, **extra: str) -> str:
+    return json.dumps(
+        {
+            "environment": "staging",
+            "outcome": outcome,
+            "version": "1.4.0",
+            "digest": DIGEST,
+            "url": "https://staging.example.org",
+            "rolled_back_to": "",
+            **extra,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("outcome", "extra", "slack", "email", "words"),
+    [
+        ("deployed", {}, "true", "false", "deployed: 1.4.0 to staging"),
+        (
+            "rolled-back",
+            {"rolled_back_to": EARLIER},
+            "true",
+            "true",
+            f"rolled back: 1.4.0 to staging ({DIGEST}); back on {EARLIER}",
+        ),
+        ("failed", {}, "true", "true", "failed, not rolled back: 1.4.0 to staging"),
+        ("refused", {}, "true", "true", "refused: 1.4.0 to staging"),
+    ],
+)
+def test_every_deployment_outcome_is_news_naming_environment_version_and_digest(
+    tmp_path: Path, outcome: str, extra: dict[str, str], slack: str, email: str, words: str
+) -> None:
+    """Slack hears every outcome (a tag's deployment is watched by nobody); email only those
+    that did not deploy. The message names the environment, the version and the digest."""
+    results = DEPLOY_NEEDS if outcome != "deployed" else needs(resolve="success", deploy="success")
+    run = run_notify(tmp_path, results, event="push", ref_name="v1.4.0", DEPLOYMENT=report(outcome, **extra))
+    assert_ran(run)
+    assert (run.outputs["slack"], run.outputs["email"]) == (slack, email)
+    payload = run.slack()
+    (line,) = [b["text"]["text"] for b in payload["blocks"] if b["type"] == "section" and "text" in b]
+    assert words in line
+    assert DIGEST in line
+    assert words.split(" (")[0] in blocks_of(payload, "header")[0]["text"]["text"]
+    assert run.outputs["subject"] == f"[{REPO}] " + line
+    assert run.email().splitlines()[0] == line
+
+
+def test_a_deployment_message_is_accepted_by_slack(tmp_path: Path, webhook: SlackWebhook) -> None:
+    run = run_notify(tmp_path, DEPLOY_NEEDS, DEPLOYMENT=report("rolled-back", rolled_back_to=EARLIER))
+    assert_ran(run)
+    assert post(webhook.url, (run.out_dir / "slack.json").read_bytes()) == (200, "ok"), webhook.rejections
+
+
+@pytest.mark.parametrize(
+    ("deployment", "fragment"),
+    [("{", "DEPLOYMENT is not JSON"), ('{"outcome": "exploded"}', "DEPLOYMENT must hold an outcome")],
+)
+def test_a_bad_deployment_report_is_one_line_error(tmp_path: Path, deployment: str, fragment: str) -> None:
+    run = run_notify(tmp_path, DEPLOY_NEEDS, DEPLOYMENT=deployment)
+    assert run.returncode == 1
+    assert run.stderr.count("\n") == 1
+    assert fragment in run.stderr

@@ -50,6 +50,13 @@ def test_rulesets_are_valid_request_bodies(project: Project, description: Descri
     assert len({ruleset["name"] for ruleset in rulesets.values()}) == len(rulesets)
 
 
+DEPLOY_POLICIES = {
+    "development": [{"name": "~DEFAULT_BRANCH", "type": "branch"}, {"name": "v*", "type": "tag"}],
+    "staging": [{"name": "v*", "type": "tag"}],
+    "production": [{"name": "v*", "type": "tag"}],
+}
+
+
 def test_every_environment_a_workflow_names_has_valid_settings(
     project: Project, description: Description
 ) -> None:
@@ -75,13 +82,16 @@ def test_every_environment_a_workflow_names_has_valid_settings(
         expected = (
             [{"name": "v*", "type": "tag"}] if publishing else [{"name": "~DEFAULT_BRANCH", "type": "branch"}]
         )
+        # Deployments: development from main (ci.yml) and from tags (a manual redeploy);
+        # staging and production from release tags only, by release.yml or by hand.
+        expected = DEPLOY_POLICIES.get(name, expected)
         assert policies == expected, name
 
 
 def test_environments_holding_release_or_admin_power_need_a_reviewer(project: Project) -> None:
     environments = data(project, "environments/*.json")
     reviewed = {name.removesuffix(".json") for name, env in environments.items() if env["required_reviewers"]}
-    expected = {"repository-admin"} | {"pypi", "private-index"} & {
+    expected = {"repository-admin"} | {"pypi", "private-index", "staging", "production"} & {
         name.removesuffix(".json") for name in environments
     }
     assert reviewed == expected

@@ -198,6 +198,11 @@ def test_the_coverage_upload_runs_no_code_from_the_branch(project: Project) -> N
     assert "secrets" not in tests[True]["workflow_call"]
 
 
+def _needs(job: dict[str, Any]) -> list[str]:
+    needs = job.get("needs", [])
+    return [needs] if isinstance(needs, str) else list(needs)
+
+
 def test_the_gate_needs_every_other_ci_job(project: Project) -> None:
     jobs = project.yaml(".github/workflows/ci.yml")["jobs"]
     gate = jobs["ci-passed"]
@@ -213,12 +218,14 @@ def test_the_gate_needs_every_other_ci_job(project: Project) -> None:
     assert verdict["uses"].startswith("re-actors/alls-green@")
     assert verdict["with"]["allowed-failures"] == verdict["with"]["allowed-skips"] == "codecov"
     assert "coverage" in gate["needs"]
-    expected = {
-        job_id
-        for job_id, job in jobs.items()
-        if job_id != "ci-passed" and "ci-passed" not in job.get("needs", [])
-    }
-    assert set(gate["needs"]) == expected
+    # Every job but those after the gate (the development deployment runs after it passed).
+    after_gate = {"ci-passed"}
+    while grown := {
+        job_id for job_id, job in jobs.items() if job_id not in after_gate and after_gate & set(_needs(job))
+    }:
+        after_gate |= grown
+    assert set(gate["needs"]) == set(jobs) - after_gate
+    assert ("deploy-development" in after_gate) is (project.answers["container"] == "ghcr+deploy")
     assert ("notify" in jobs) is (project.answers["notifications"] != "none")
 
 
@@ -267,7 +274,9 @@ def test_the_tiers_are_registered_markers(project: Project) -> None:
     pytest_settings = project.toml()["tool"]["pytest"]["ini_options"]
     assert "--strict-markers" in pytest_settings["addopts"]
     names = [marker.split(":")[0] for marker in pytest_settings["markers"]]
-    assert names == ["integration", "e2e"]
+    # smoke: deploy.yml's checks of a deployed environment, not a tier of the test run.
+    smoke = ["smoke"] if project.answers["container"] == "ghcr+deploy" else []
+    assert names == ["integration", "e2e", *smoke]
 
 
 def test_a_nightly_run_tests_everything_and_notifies_on_failure(project: Project) -> None:
@@ -456,7 +465,11 @@ def test_failures_nobody_watches_reach_the_notification_channels(project: Projec
         notify = jobs["notify"]
         assert notify["uses"] == "./.github/workflows/notify.yml", relative
         assert notify["if"] == "${{ failure() }}", relative
-        assert set(notify["needs"]) == set(jobs) - {"notify"}, f"{relative}: notify must need every job"
+        # Deployments notify through deploy.yml's own notify job, of every outcome: once.
+        deployments = {"deploy-staging", "deploy-production"}
+        assert set(notify["needs"]) == set(jobs) - {"notify"} - deployments, (
+            f"{relative}: notify must need every job"
+        )
         assert notify["permissions"] == {"contents": "read"}, relative
         assert notify["with"] == {"results": "${{ toJSON(needs) }}", "channels": ""}, relative
         assert notify["secrets"] == {name: f"${{{{ secrets.{name} }}}}" for name in declared}, relative

@@ -76,6 +76,11 @@ TOOLS = {
         "the image rehearsal's local registry standing in for ghcr.io",
         "install Debian's docker-registry (apt-get install docker-registry), the CNCF distribution registry",
     ),
+    "sshd": Tool(
+        "sshd",
+        "the deployment tests' host stand-in: OpenSSH's server with the deploy key's forced command",
+        "install OpenSSH's server (Debian: apt-get install openssh-server; sshd is in /usr/sbin)",
+    ),
 }
 
 

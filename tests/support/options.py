@@ -55,7 +55,7 @@ ALL_ON: dict[str, Any] = {
     "test_os": "linux-macos-windows",
     "cli": "typer",
     "publish": "pypi",
-    "container": "ghcr",
+    "container": "ghcr+deploy",
     "database": "postgresql",
     "notifications": "slack+email",
     "codecov": True,

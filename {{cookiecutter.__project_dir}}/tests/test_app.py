@@ -49,7 +49,14 @@ def test_version_is_the_package_version(client: TestClient) -> None:
     assert response.json() == {
         "name": "{{ cookiecutter.__dist_name }}",
         "version": __version__,
+        "revision": None,
     }
+
+
+def test_version_names_the_revision_it_was_given() -> None:
+    with TestClient(create_app(revision="0123abc")) as client:
+        response = client.get("/version")
+    assert response.json()["revision"] == "0123abc"
 
 
 def test_each_request_is_logged_with_its_fields(client: TestClient) -> None:

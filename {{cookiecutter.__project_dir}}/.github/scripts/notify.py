@@ -13,6 +13,9 @@ Slack hears about every failure and every finished push to main (ci.yml runs on
 pushes to main only); email only about failures. A cancelled run (a newer push
 superseded it, or someone stopped it) is news to nobody: when a stage was cancelled
 and none failed, nothing is sent.
+A deployment (deploy.yml passes its report in $DEPLOYMENT: environment, outcome,
+version, digest, url, rolled_back_to) is news in every outcome for Slack; email hears
+of those that did not deploy (failed, rolled back, refused).
 Values from the event are only ever written into files and outputs, never into a shell.
 """
 
@@ -34,6 +37,13 @@ ICONS = {"success": "✅", "failure": "❌", "cancelled": "⏹️", "skipped": "
 CHANNELS = ("slack", "email")
 # Successes are only news for the branch everyone builds on.
 LOUD_SUCCESS_EVENTS = frozenset({"push"})
+DEPLOYED = "deployed"
+OUTCOMES = {
+    DEPLOYED: "🚀 deployed",
+    "rolled-back": "↩️ rolled back",
+    "failed": "❌ failed, not rolled back",
+    "refused": "⛔ refused",
+}
 
 
 class NotifyError(Exception):
@@ -74,6 +84,31 @@ def enabled_channels(value: str, pyproject: Path) -> list[str]:
     return channels
 
 
+def deployment_report(value: str) -> dict[str, str] | None:
+    """deploy.yml's report, or None when this is no deployment."""
+    if not value.strip():
+        return None
+    try:
+        report = json.loads(value)
+    except json.JSONDecodeError as error:
+        msg = f"DEPLOYMENT is not JSON: {error}"
+        raise NotifyError(msg) from error
+    if not isinstance(report, dict) or report.get("outcome") not in OUTCOMES:
+        msg = f"DEPLOYMENT must hold an outcome from {sorted(OUTCOMES)}"
+        raise NotifyError(msg)
+    return {str(k): str(v) for k, v in report.items() if v is not None}
+
+
+def deployment_line(report: dict[str, str]) -> str:
+    where = report.get("environment") or "an environment"
+    line = f"{OUTCOMES[report['outcome']]}: {report.get('version', '?')} to {where}"
+    if report.get("digest"):
+        line += f" ({report['digest']})"
+    if report.get("rolled_back_to"):
+        line += f"; back on {report['rolled_back_to']}"
+    return line
+
+
 def mrkdwn(text: str) -> str:
     """Escape text for Slack mrkdwn, where <...> is a link or a mention."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -102,9 +137,15 @@ def context(env: dict[str, str]) -> dict[str, str]:
     }
 
 
-def slack_payload(results: dict[str, str], ctx: dict[str, str]) -> dict[str, Any]:
+def slack_payload(
+    results: dict[str, str],
+    ctx: dict[str, str],
+    report: dict[str, str] | None = None,
+) -> dict[str, Any]:
     status = overall(results)
     title = f"{ICONS[status]} {ctx['workflow']} {status} on {ctx['repository']}"
+    if report is not None:
+        title = f"{deployment_line(report)} · {ctx['repository']}"
     stages = [
         {
             "type": "mrkdwn",
@@ -116,6 +157,19 @@ def slack_payload(results: dict[str, str], ctx: dict[str, str]) -> dict[str, Any
         "text": title,
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+            *(
+                [
+                    {
+                        "type": "section",
+                        "text": {
+                            "type": "mrkdwn",
+                            "text": mrkdwn(deployment_line(report)),
+                        },
+                    }
+                ]
+                if report is not None
+                else []
+            ),
             # Slack allows at most ten fields in one section.
             *(
                 {"type": "section", "fields": stages[i : i + 10]}
@@ -145,9 +199,16 @@ def slack_payload(results: dict[str, str], ctx: dict[str, str]) -> dict[str, Any
     }
 
 
-def email_text(results: dict[str, str], ctx: dict[str, str]) -> tuple[str, str]:
+def email_text(
+    results: dict[str, str],
+    ctx: dict[str, str],
+    report: dict[str, str] | None = None,
+) -> tuple[str, str]:
     subject = f"[{ctx['repository']}] {ctx['workflow']} failed on {ctx['ref']}"
+    if report is not None:
+        subject = f"[{ctx['repository']}] {deployment_line(report)}"
     lines = [
+        *([deployment_line(report), ""] if report is not None else []),
         f"{ctx['workflow']} failed for {ctx['repository']}"
         f" on {ctx['ref']} ({ctx['sha']}).",
         "",
@@ -159,9 +220,17 @@ def email_text(results: dict[str, str], ctx: dict[str, str]) -> tuple[str, str]:
 
 
 def decide(
-    channels: list[str], results: dict[str, str], env: dict[str, str]
+    channels: list[str],
+    results: dict[str, str],
+    env: dict[str, str],
+    report: dict[str, str] | None = None,
 ) -> dict[str, bool]:
     """Which channels have news (whether their secrets are set is for the sender)."""
+    if report is not None:
+        return {
+            "slack": "slack" in channels,
+            "email": "email" in channels and report["outcome"] != DEPLOYED,
+        }
     status = overall(results)
     failed = status == "failure"
     loud_success = (
@@ -181,14 +250,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         results = stage_results(env.get("RESULTS", ""))
         channels = enabled_channels(env.get("CHANNELS", ""), Path("pyproject.toml"))
+        report = deployment_report(env.get("DEPLOYMENT", ""))
     except NotifyError as error:
         print(f"notify: error: {error}", file=sys.stderr)
         return 1
     ctx = context(env)
-    send = decide(channels, results, env)
-    subject, body = email_text(results, ctx)
+    send = decide(channels, results, env, report)
+    subject, body = email_text(results, ctx, report)
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    slack = json.dumps(slack_payload(results, ctx), ensure_ascii=False, indent=2)
+    slack = json.dumps(
+        slack_payload(results, ctx, report), ensure_ascii=False, indent=2
+    )
     (args.out_dir / "slack.json").write_text(slack, encoding="utf-8")
     (args.out_dir / "email.txt").write_text(body, encoding="utf-8")
     outputs = {channel: str(on).lower() for channel, on in send.items()}
@@ -197,7 +269,9 @@ def main(argv: list[str] | None = None) -> int:
         | {
             "subject": subject,
             "slack-payload": json.dumps(
-                slack_payload(results, ctx), ensure_ascii=False, separators=(",", ":")
+                slack_payload(results, ctx, report),
+                ensure_ascii=False,
+                separators=(",", ":"),
             ),
             "email-body": json.dumps(body, ensure_ascii=False),
         }

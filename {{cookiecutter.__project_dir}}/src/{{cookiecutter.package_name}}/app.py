@@ -25,8 +25,13 @@ log = structlog.get_logger(__name__)
 
 def create_app(
     readiness_checks: Mapping[str, ReadinessCheck] | None = None,
+    revision: str | None = None,
 ) -> FastAPI:
-    """The application; ``/readyz`` says ready once every readiness check passes."""
+    """The application; ``/readyz`` says ready once every readiness check passes.
+
+    ``revision`` is the commit the running build was made from (the image sets it), so
+    two builds of one version can be told apart; ``None`` outside an image.
+    """
     checks = dict(readiness_checks or {})
 
     @asynccontextmanager
@@ -76,11 +81,12 @@ def create_app(
         return JSONResponse({"status": "ready"})
 
     @app.get("/version")
-    async def version() -> dict[str, str]:
-        """What is deployed."""
+    async def version() -> dict[str, str | None]:
+        """What is deployed: the version and the commit it was built from."""
         return {
             "name": "{{ cookiecutter.__dist_name }}",
             "version": __version__,
+            "revision": revision,
         }
 
     return app

@@ -97,9 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.log_format)
     config = uvicorn.Config(
 {%- if cookiecutter.database == "postgresql" %}
-        create_app(readiness_checks=checks),
+        create_app(readiness_checks=checks, revision=settings.revision),
 {%- else %}
-        create_app(),
+        create_app(revision=settings.revision),
 {%- endif %}
         host=settings.host,
         port=settings.port,

@@ -28,3 +28,5 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     # Seconds the server lets open requests finish after SIGTERM before closing them.
     shutdown_timeout: int = Field(default=10, gt=0)
+    # The commit this build was made from; the image sets it, /version reports it.
+    revision: str | None = None
