@@ -47,6 +47,7 @@ BAD_ANSWERS = [
     pytest.param({"coverage_threshold": "085"}, "coverage_threshold='085'", id="threshold-leading-zero"),
 ]
 
+
 # Every combination the manifest refuses, baked through the real command: each refused answer with
 # each choice of the values its rule names (a rule naming several answers needs all of them).
 def _first_refused_by(rule: manifest.Refusal, overrides: dict[str, Any]) -> dict[str, Any]:

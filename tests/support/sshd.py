@@ -115,7 +115,9 @@ def ssh_server(root: Path, authorized_keys: list[str]) -> Iterator[SshServer]:
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"sshd did not listen on {port}:\n{log.read_text(encoding='utf-8')}") from None
+                    raise RuntimeError(
+                        f"sshd did not listen on {port}:\n{log.read_text(encoding='utf-8')}"
+                    ) from None
                 time.sleep(0.1)
         kind, key = host_public.split()[:2]
         yield SshServer(port=port, user=user, known_hosts_line=f"[127.0.0.1]:{port} {kind} {key}", log=log)

@@ -61,6 +61,7 @@ SECRETS = (
 )
 POLL_SECONDS = 5.0
 REQUEST_SECONDS = 5.0
+SMOKE_COMMAND = ("uv", "run", "--locked", "pytest", "-m", "smoke", "--no-cov")
 SMOKE_ATTEMPTS = 3
 SMOKE_PAUSE_SECONDS = 10.0
 EXIT_REFUSED = 2
@@ -272,6 +273,7 @@ class Stage:
     smoke_seconds: float = 180.0
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    smoke_command: tuple[str, ...] = SMOKE_COMMAND
 
     def log(self, message: str) -> None:
         print(f"[{self.environment}] {message}", flush=True)
@@ -356,17 +358,7 @@ class Stage:
             "SMOKE_VERSION": release.version,
             "SMOKE_REVISION": release.revision,
         }
-        command = [
-            "uv",
-            "run",
-            "--locked",
-            "pytest",
-            "-m",
-            "smoke",
-            "--no-cov",
-            "-p",
-            "no:cacheprovider",
-        ]
+        command = list(self.smoke_command)
         for attempt in range(1, SMOKE_ATTEMPTS + 1):
             self.log(f"smoke suite, attempt {attempt}: {' '.join(command)}")
             done = subprocess.run(command, env=env, check=False)  # noqa: S603
