@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from conftest import Bake, Project
 from markdown_it import MarkdownIt
+from support.github_policy import environments_named_by_workflows
 
 pytestmark = pytest.mark.render
 
@@ -26,7 +27,13 @@ BAKES = [
     pytest.param({"publish": "private-index", "notifications": "email"}, id="private-index-email"),
     pytest.param({"publish": "none", "template_sync": False}, id="none-no-template-sync"),
     pytest.param({"notifications": "slack+email", "codecov": True}, id="slack-email-codecov"),
+    pytest.param(
+        {"kind": "service", "container": "ghcr+deploy", "notifications": "slack"}, id="deploy-slack"
+    ),
 ]
+# A deploying bake's environments and their settings have a guide of their own, linked from
+# the runbook: both are read as one.
+ENVIRONMENTS_GUIDE = "docs/environments.md"
 
 # A secret, variable or environment variable, as GitHub spells them.
 UPPER_NAME = re.compile(r"[A-Z][A-Z0-9_]{2,}")
@@ -84,13 +91,6 @@ def read_guide(markdown: str) -> Guide:
     return guide
 
 
-def environment_of(job: dict[str, Any]) -> str | None:
-    environment = job.get("environment")
-    if isinstance(environment, dict):
-        return environment.get("name")
-    return environment
-
-
 def env_keys(node: Any) -> set[str]:
     """Every key of every `env:` mapping, at workflow, job and step level."""
     keys: set[str] = set()
@@ -110,15 +110,35 @@ def read_workflows(project: Project) -> Workflows:
     for path in sorted((project.path / WORKFLOWS).glob("*.yml")):
         found.files.add(path.name)
         workflow = project.yaml(f"{WORKFLOWS}/{path.name}")
-        for job in workflow.get("jobs", {}).values():
-            if name := environment_of(job):
-                found.environments.add(name)
         text = project.text(f"{WORKFLOWS}/{path.name}")
         for kind, name in CONTEXT_READ.findall(text):
             (found.secrets if kind == "secrets" else found.variables).add(name)
         found.shell |= set(SHELL_READ.findall(text)) | env_keys(workflow)
     found.secrets -= GITHUB_OWN
+    # deploy.yml's environment is its input: the names its callers and its manual run pass.
+    found.environments = set(environments_named_by_workflows(project.path))
     return found
+
+
+def deployment_names(project: Project) -> set[str]:
+    """The names the deployment's scripts read and set (the target contract, the host's
+    settings): the environments guide documents them for whoever adds a target or a host."""
+    files = [
+        *(project.path / ".github/deploy/targets").glob("*"),
+        *(project.path / "deploy/host").glob("*"),
+        project.path / ".github/scripts/deploy_stage.py",
+    ]
+    names: set[str] = set()
+    for path in files:
+        if path.is_file():
+            names |= set(re.findall(r'"([A-Z][A-Z0-9_]{2,})"', path.read_text(encoding="utf-8")))
+            names |= set(re.findall(r"\$\{?([A-Z][A-Z0-9_]{2,})", path.read_text(encoding="utf-8")))
+    return names
+
+
+def guide_text(project: Project) -> str:
+    extra = project.text(ENVIRONMENTS_GUIDE) if project.exists(ENVIRONMENTS_GUIDE) else ""
+    return project.text(GUIDE) + "\n" + extra
 
 
 def named_path_missing(project: Project, code: str, workflow_files: set[str]) -> bool:
@@ -139,16 +159,16 @@ def project(request: pytest.FixtureRequest, bake: Bake) -> Project:
 
 
 def test_every_upper_case_name_in_the_guide_is_read_by_a_workflow(project: Project) -> None:
-    guide = read_guide(project.text(GUIDE))
+    guide = read_guide(guide_text(project))
     found = read_workflows(project)
-    known = found.secrets | found.variables | found.shell | GITHUB_OWN
+    known = found.secrets | found.variables | found.shell | GITHUB_OWN | deployment_names(project)
     named = {code for code in guide.code if UPPER_NAME.fullmatch(code)}
     assert named, "the guide names no secret or variable"
     assert sorted(named - known) == []
 
 
 def test_every_environment_the_guide_names_is_used_and_has_its_data(project: Project) -> None:
-    guide = read_guide(project.text(GUIDE))
+    guide = read_guide(guide_text(project))
     found = read_workflows(project)
     data = {path.stem for path in (project.path / ".github/environments").glob("*.json")}
     assert sorted(guide.environments - found.environments) == []
@@ -156,7 +176,7 @@ def test_every_environment_the_guide_names_is_used_and_has_its_data(project: Pro
 
 
 def test_every_file_the_guide_names_exists(project: Project) -> None:
-    guide = read_guide(project.text(GUIDE))
+    guide = read_guide(guide_text(project))
     files = read_workflows(project).files
     assert sorted(code for code in guide.code if named_path_missing(project, code, files)) == []
     assert any(code.endswith((".yml", ".json")) for code in guide.code), "the guide names no file"
@@ -165,7 +185,7 @@ def test_every_file_the_guide_names_exists(project: Project) -> None:
 def test_every_secret_variable_and_environment_of_the_workflows_is_in_the_guide(
     project: Project,
 ) -> None:
-    guide = read_guide(project.text(GUIDE))
+    guide = read_guide(guide_text(project))
     found = read_workflows(project)
     assert sorted((found.secrets | found.variables) - guide.code) == []
     assert sorted(found.environments - guide.environments) == []

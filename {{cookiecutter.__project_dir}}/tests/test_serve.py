@@ -23,6 +23,7 @@ from {{ cookiecutter.package_name }}.settings import Settings
 
 START_SECONDS = 20
 STOP_SECONDS = 10  # generous for a loaded CI runner; an idle machine takes under 1 s
+REVISION = "the-commit-under-test"
 {%- if cookiecutter.database == "postgresql" %}
 # No server listens on port 1 of this machine: a database that refuses at once.
 UNREACHABLE_DATABASE = "postgresql://nobody@127.0.0.1:1/nothing"
@@ -140,6 +141,8 @@ def server() -> Iterator[Server]:
         f"{PREFIX}HOST": "127.0.0.1",
         f"{PREFIX}PORT": str(port),
         f"{PREFIX}LOG_FORMAT": "json",
+        # The commit an image is built from; /version reports it.
+        f"{PREFIX}REVISION": REVISION,
 {%- if cookiecutter.database == "postgresql" %}
         f"{PREFIX}DATABASE_URL": UNREACHABLE_DATABASE,
 {%- endif %}
@@ -164,6 +167,7 @@ def test_the_server_answers_over_http(
     assert version.json() == {
         "name": "{{ cookiecutter.__dist_name }}",
         "version": __version__,
+        "revision": REVISION,
     }
 {%- if cookiecutter.database == "postgresql" %}
     # Alive, but not ready: the database it is given does not answer (test_database.py

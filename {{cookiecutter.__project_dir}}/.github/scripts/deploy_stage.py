@@ -403,6 +403,7 @@ def run_stage(stage: Stage, release: Release) -> dict[str, str]:
         status, running = stage.target("current")
         if status == 0 and running and running != release.reference:
             previous = running
+    started = stage.clock()
     record, status = stage.deploy(release)
     if status == EXIT_REFUSED:
         stage.github.status(record, "failure", stage.env)
@@ -411,10 +412,15 @@ def run_stage(stage: Stage, release: Release) -> dict[str, str]:
         return report
     healthy = status == 0 and stage.wait_for(release) and stage.smoke(release)
     if healthy:
+        took = stage.clock() - started
+        stage.log(
+            f"deployed {release.version} in {took:.0f}s: live, ready and smoke-tested"
+        )
         stage.github.status(record, "success", stage.env)
         report["outcome"] = "deployed"
         return report
     stage.github.status(record, "failure", stage.env)
+    rollback_started = stage.clock()
     if previous is None:
         stage.log(
             "rollback: nothing passed here before, so there is nothing to return to"
@@ -436,7 +442,8 @@ def run_stage(stage: Stage, release: Release) -> dict[str, str]:
     report["rolled_back_to"] = earlier.digest
     if back:
         report["outcome"] = "rolled-back"
-        stage.log(f"rolled back to {earlier.digest}, healthy again")
+        took = stage.clock() - rollback_started
+        stage.log(f"rolled back to {earlier.digest} in {took:.0f}s, healthy again")
     else:
         stage.log(f"the rollback to {earlier.digest} did not come back healthy")
     return report
@@ -461,6 +468,20 @@ def seconds(env: Mapping[str, str], name: str, default: float) -> float:
         msg = f"{name} {value!r} is not a number of seconds"
         raise StageError(msg)
     return number
+
+
+def stopped(env: Mapping[str, str], outcome: str, error: StageError) -> int:
+    """Report a stage that could not finish: `refused` before anything was deployed,
+    `failed` when the GitHub API failed half way (the environment may have changed)."""
+    print(f"::error::deploy: {error}")
+    report = {
+        "environment": env.get("DEPLOY_ENVIRONMENT", "")[:32],
+        "outcome": outcome,
+        "version": env.get("INPUT_VERSION") or env.get("DEPLOY_VERSION") or "",
+        "reason": str(error),
+    }
+    step_outputs.write({"report": json.dumps(report, separators=(",", ":"))})
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -490,11 +511,12 @@ def main(argv: list[str] | None = None) -> int:
             wait_seconds=seconds(env, "DEPLOY_WAIT_SECONDS", 300),
             smoke_seconds=seconds(env, "DEPLOY_SMOKE_SECONDS", 180),
         )
+    except StageError as error:
+        return stopped(env, "refused", error)
+    try:
         report = run_stage(stage, release)
     except StageError as error:
-        print(f"::error::deploy: {error}")
-        step_outputs.write({"report": json.dumps({"outcome": "refused"})})
-        return 1
+        return stopped(env, "failed", error)
     step_outputs.write({"report": json.dumps(report, separators=(",", ":"))})
     if report["outcome"] != "deployed":
         print(f"::error::{environment}: {report['outcome']} ({release.version})")

@@ -91,7 +91,7 @@ def deployment_report(value: str) -> dict[str, str] | None:
     try:
         report = json.loads(value)
     except json.JSONDecodeError as error:
-        msg = f"DEPLOYMENT is not JSON: {error}"
+        msg = f"DEPLOYMENT is not JSON ({value[:80]!r}): {error}"
         raise NotifyError(msg) from error
     if not isinstance(report, dict) or report.get("outcome") not in OUTCOMES:
         msg = f"DEPLOYMENT must hold an outcome from {sorted(OUTCOMES)}"
@@ -101,11 +101,14 @@ def deployment_report(value: str) -> dict[str, str] | None:
 
 def deployment_line(report: dict[str, str]) -> str:
     where = report.get("environment") or "an environment"
-    line = f"{OUTCOMES[report['outcome']]}: {report.get('version', '?')} to {where}"
+    version = report.get("version") or "?"
+    line = f"{OUTCOMES[report['outcome']]}: {version} to {where}"
     if report.get("digest"):
         line += f" ({report['digest']})"
     if report.get("rolled_back_to"):
         line += f"; back on {report['rolled_back_to']}"
+    if report.get("reason"):
+        line += f": {report['reason']}"
     return line
 
 
