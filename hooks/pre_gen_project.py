@@ -450,6 +450,13 @@ def check_choices(answers: Mapping[str, Any]) -> None:
             raise AnswerError(field, answers.get(field), "yes or no")
 
 
+def refused_by(rule: Mapping[str, Any], field: str, answers: Mapping[str, Any]) -> bool:
+    """Whether `rule` (one of `field`'s `refuses`) refuses these answers."""
+    return answers.get(field) in rule["when"] and all(
+        answers.get(other) in values for other, values in rule["with"].items()
+    )
+
+
 def check_combinations(answers: Mapping[str, Any]) -> None:
     """The combinations `_options` refuses, each with its reason.
 
@@ -458,15 +465,17 @@ def check_combinations(answers: Mapping[str, Any]) -> None:
     """
     for field, option in manifest(answers).items():
         for rule in option.get("refuses", ()):
-            if answers.get(field) not in rule["when"]:
-                continue
-            if not all(answers.get(other) in values for other, values in rule["with"].items()):
+            if not refused_by(rule, field, answers):
                 continue
             values_of = [v for v, _ in option["choices"]] if "choices" in option else [True, False]
+            # Only values that no rule refuses with the same other answers are worth suggesting.
             others = [
                 ("yes" if value else "no") if isinstance(value, bool) else value
                 for value in values_of
-                if value not in rule["when"]
+                if not any(
+                    refused_by(other_rule, field, {**answers, field: value})
+                    for other_rule in option.get("refuses", ())
+                )
             ]
             given = " and ".join(f"{other}={answers.get(other)!r}" for other in rule["with"])
             raise AnswerError(

@@ -118,8 +118,14 @@ def host(tmp_path: Path, project: Project) -> Host:
 
 
 def run_host(
-    project: Project, host: Host, request: str | None, *args: str, exits: str = ""
+    project: Project,
+    host: Host,
+    request: str | None,
+    *args: str,
+    exits: str = "",
+    pinned: str = "staging",
 ) -> subprocess.CompletedProcess[str]:
+    """deploy_image.py as the key line for `pinned` runs it."""
     env = {**host.env(exits)}
     if request is not None:
         env["SSH_ORIGINAL_COMMAND"] = request
@@ -131,6 +137,8 @@ def run_host(
             str(host.config),
             "--state-dir",
             str(host.state),
+            "--environment",
+            pinned,
             *args,
         ],
         env=env,
@@ -153,7 +161,8 @@ def run_host(
         (f"deploy staging ghcr.io/someone-else/app@{DIGEST_A}", "only ghcr.io/"),
         (f"deploy staging {IMAGE}@{DIGEST_A};id", "refused"),
         (f"deploy staging {IMAGE}@sha256:{'A' * 64}", "refused"),
-        (f"deploy qa {IMAGE}@{DIGEST_A}", "environment 'qa' has no"),
+        (f"deploy production {IMAGE}@{DIGEST_A}", "this key deploys staging only, not 'production'"),
+        ("current production", "this key deploys staging only"),
         (f"deploy ../etc {IMAGE}@{DIGEST_A}", "is not a name"),
         (f"deploy staging {IMAGE}@{DIGEST_A} extra", "takes 2 argument(s), got 3"),
         ("current", "takes 1 argument(s), got 0"),
@@ -193,8 +202,8 @@ def test_a_deployment_pulls_by_digest_and_waits_for_compose(project: Project, ho
     current = run_host(project, host, "current staging")
     assert (current.returncode, current.stdout) == (0, reference + "\n")
     # Another environment has its own record; production publishes on the default address.
-    assert run_host(project, host, "current production").stdout == ""
-    run_host(project, host, f"deploy production {IMAGE}@{DIGEST_B}")
+    assert run_host(project, host, "current production", pinned="production").stdout == ""
+    run_host(project, host, f"deploy production {IMAGE}@{DIGEST_B}", pinned="production")
     assert host.calls()[-1]["env"]["DEPLOY_PUBLISH"] == "127.0.0.1:8000"
     assert run_host(project, host, "current staging").stdout == reference + "\n"
 
@@ -212,8 +221,12 @@ def test_a_failed_pull_changes_nothing_and_a_failed_start_says_so(project: Proje
     assert run_host(project, host, "current staging").stdout == f"{IMAGE}@{DIGEST_A}\n"
 
 
-def test_a_bad_publish_address_is_refused_before_docker_runs(project: Project, host: Host) -> None:
-    (host.config / "staging.env").write_text("DEPLOY_PUBLISH=0.0.0.0:80;id\n", encoding="utf-8")
+@pytest.mark.parametrize("address", ["0.0.0.0:80;id", "8004", "localhost:8000"])
+def test_a_bad_publish_address_is_refused_before_docker_runs(
+    project: Project, host: Host, address: str
+) -> None:
+    """ADDRESS:PORT only: a bare port would publish on every interface, past a host firewall."""
+    (host.config / "staging.env").write_text(f"DEPLOY_PUBLISH={address}\n", encoding="utf-8")
     done = run_host(project, host, f"deploy staging {IMAGE}@{DIGEST_A}")
     assert done.returncode == 2
     assert "DEPLOY_PUBLISH" in done.stderr
@@ -245,7 +258,7 @@ def ssh_host(tmp_path: Path, project: Project, host: Host) -> Iterator[SshHost]:
         "#!/bin/sh\n"
         + "".join(f"export {k}='{v}'\n" for k, v in host.env().items())
         + f"exec {sys.executable} {project.path / 'deploy/host/deploy_image.py'}"
-        + f" --config-dir {host.config} --state-dir {host.state}\n",
+        + f" --config-dir {host.config} --state-dir {host.state} --environment staging\n",
     )
     line = f'restrict,command="{forced}" {public}'
     with ssh_server(tmp_path / "sshd", [line]) as server:
@@ -574,6 +587,7 @@ def test_a_healthy_deployment_is_recorded_with_its_digest(
     assert set(deploy_call["env"]) <= {
         "PATH",
         "HOME",
+        "TMPDIR",
         "DEPLOY_ENVIRONMENT",
         "DEPLOY_URL",
         "DEPLOY_TIMEOUT",
@@ -672,6 +686,9 @@ def test_forged_records_are_never_a_rollback_target(world: World) -> None:
         "not json",
     ):
         world.github.seed("staging", payload, "success")
+    # A well-formed record and success that a person's token wrote, not a workflow's.
+    forged = release(DIGEST_C, "1.0.1", COMMIT_C).payload()
+    world.github.seed("staging", forged, "in_progress", "success", creator="mallory")
     report = stage_module.run_stage(make_stage(world, smoke=[1, 1, 1]), release(DIGEST_B, "1.1.0", COMMIT_B))
     assert report["rolled_back_to"] == DIGEST_A
 
@@ -684,6 +701,23 @@ def resolve_env(world: World, **values: str) -> dict[str, str]:
         "DEPLOY_IMAGE": IMAGE,
         **values,
     }
+
+
+def test_a_record_a_person_wrote_never_lets_a_version_through(world: World) -> None:
+    """Anyone with deployments: write can post a `staging` success for a tag: only records and
+    statuses a workflow's token wrote count."""
+    forged = release(DIGEST_C, "1.0.0", COMMIT_A).payload()
+    world.github.seed("staging", forged, "success", creator="mallory")
+    env = resolve_env(
+        world, DEPLOY_ENVIRONMENT="development", GITHUB_REF="refs/tags/v1.0.0", GITHUB_SHA=COMMIT_A
+    )
+    with pytest.raises(stage_module.StageError, match=r"1\.0\.0 never passed staging"):
+        stage_module.resolve(env)
+    # A genuine record whose success status a person added does not count either.
+    record = world.github.seed("staging", release(DIGEST_A, "1.0.0", COMMIT_A).payload(), "in_progress")
+    world.github._status(record, {"state": "success"}, "mallory")
+    with pytest.raises(stage_module.StageError, match=r"1\.0\.0 never passed staging"):
+        stage_module.resolve(env)
 
 
 def test_a_manual_run_from_a_tag_deploys_what_passed_staging_for_it(world: World) -> None:
@@ -716,6 +750,15 @@ def test_a_manual_run_from_a_tag_deploys_what_passed_staging_for_it(world: World
         (
             {"INPUT_DIGEST": "sha256:short", "INPUT_VERSION": "1.0.0", "INPUT_REVISION": COMMIT_A},
             "digest 'sha256:short'",
+        ),
+        (
+            {
+                "DEPLOY_ENVIRONMENT": "production",
+                "INPUT_DIGEST": DIGEST_A,
+                "INPUT_VERSION": "1.1.0rc1",
+                "INPUT_REVISION": COMMIT_A,
+            },
+            "1.1.0rc1 is a pre-release: production takes final versions only",
         ),
         (
             {"INPUT_DIGEST": DIGEST_A, "INPUT_VERSION": "1.0.0; id", "INPUT_REVISION": COMMIT_A},

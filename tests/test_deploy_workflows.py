@@ -88,7 +88,9 @@ def test_main_deploys_development_only_after_a_green_push(project: Project) -> N
     # Not on pull requests, the nightly run or another branch; only after the gate passed. The
     # explicit !cancelled(): the implicit success() would skip it when any earlier job was
     # skipped (the rehearsal found that: codecov is skipped without Codecov).
-    assert condition.startswith("${{ !cancelled() && github.event_name == 'push' && github.ref == ")
+    assert condition.startswith(
+        "${{ !cancelled() && vars.DEPLOY_ENABLED == 'true' && github.event_name == 'push' && github.ref == "
+    )
     assert "needs.ci-passed.result == 'success'" in condition
     assert build["needs"] == "ci-passed"
     assert build["permissions"] == {"contents": "read", "packages": "write"}
@@ -109,6 +111,8 @@ def test_a_release_promotes_one_digest_and_a_pre_release_stops_at_staging(projec
     assert staging["with"]["digest"] == production["with"]["digest"] == digest
     assert staging["with"]["revision"] == production["with"]["revision"] == "${{ needs.check.outputs.sha }}"
     assert "needs.publish-image.result == 'success'" in staging["if"]
+    # Off until the maintainer says a host exists: before that, a release is not deployed.
+    assert "vars.DEPLOY_ENABLED == 'true'" in staging["if"]
     assert "deploy-staging" in production["needs"]
     assert "needs.deploy-staging.result == 'success'" in production["if"]
     assert "needs.check.outputs.prerelease != 'true'" in production["if"]

@@ -63,7 +63,9 @@ NOT_HERE = (
     "deployment branch rules, and makes no automatic deployment record; the jobs that would have "
     "waited for a reviewer are listed as 'approval simulated'",
     "environment-scoped variables and secrets: act has one set, so every environment here is the "
-    "same host and the same published port (a deployment to one replaces the process of another)",
+    "same host and the same published port (a deployment to one replaces the process of another), "
+    "and its one key line takes the environment from the request instead of pinning one "
+    "(the pin is tested with sshd in test_deploy_scripts.py)",
     "concurrency groups: act runs one job at a time and queues nothing",
     "Docker Engine and Compose on the host: tests/rehearsal/host/docker follows the host's Compose "
     "file with buildah (no network namespace, restart policy, read-only root or dropped capabilities)",
@@ -111,6 +113,8 @@ class Host:
     def variables(self) -> dict[str, str]:
         """What each environment's variables hold (one set: act has no environment scope)."""
         return {
+            # The repository variable that turns the deployments on, once a host exists.
+            "DEPLOY_ENABLED": "true",
             "DEPLOY_URL": self.url,
             "DEPLOY_HOST": self.server.address,
             "DEPLOY_USER": self.server.user,
@@ -178,7 +182,10 @@ def host(
     forced.write_text(
         "#!/bin/sh\n"
         + "".join(f"export {name}='{value}'\n" for name, value in exports.items())
-        + f'exec python3 {program} --config-dir {config} --state-dir {state} "$@"\n',
+        # act has one DEPLOY_SSH_KEY for every environment, so this one key line takes its
+        # environment from the request; a host's line per key pins one (test_deploy_scripts.py).
+        + "set -- $SSH_ORIGINAL_COMMAND\n"
+        + f'exec python3 {program} --config-dir {config} --state-dir {state} --environment "$2"\n',
         encoding="utf-8",
     )
     forced.chmod(0o755)

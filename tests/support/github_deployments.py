@@ -23,6 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 BodyCheck = Callable[[str, Any], list[str]]
+# Who a workflow's GITHUB_TOKEN acts as; every token the stand-in is given does, unless the
+# test maps it to a person (`logins`).
+WORKFLOW_LOGIN = "github-actions[bot]"
 
 
 @dataclass
@@ -45,17 +48,20 @@ class Deployments:
             if isinstance(r["payload"], dict) and r["environment"] == environment
         ]
 
-    def seed(self, environment: str, payload: Any, *states: str, ref: str = "main") -> int:
-        """A deployment an earlier run made (for a test's starting point)."""
-        record = self._create(
-            {"ref": ref, "environment": environment, "payload": payload, "task": "deploy:image"}
-        )
+    def seed(
+        self, environment: str, payload: Any, *states: str, ref: str = "main", creator: str = WORKFLOW_LOGIN
+    ) -> int:
+        """A deployment an earlier run made (for a test's starting point), or, with another
+        `creator`, one a person's token wrote."""
+        body = {"ref": ref, "environment": environment, "payload": payload, "task": "deploy:image"}
+        record = self._create(body, creator)
         for state in states:
-            self._status(record["id"], {"state": state})
+            self._status(record["id"], {"state": state}, creator)
         return int(record["id"])
 
-    def _create(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _create(self, body: dict[str, Any], creator: str) -> dict[str, Any]:
         record = {
+            "creator": {"login": creator},
             "id": len(self.records) + 1,
             "ref": body["ref"],
             "sha": body["ref"],
@@ -69,21 +75,26 @@ class Deployments:
         self.statuses[record["id"]] = []
         return record
 
-    def _status(self, deployment_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        status = {"id": sum(map(len, self.statuses.values())) + 1, **body}
+    def _status(self, deployment_id: int, body: dict[str, Any], creator: str) -> dict[str, Any]:
+        status = {"id": sum(map(len, self.statuses.values())) + 1, "creator": {"login": creator}, **body}
         if body["state"] == "success" and body.get("auto_inactive", True):
             environment = next(r["environment"] for r in self.records if r["id"] == deployment_id)
             for other in self.records:
                 earlier = other["environment"] == environment and other["id"] != deployment_id
                 if earlier and self.states(other["id"])[-1:] == ["success"]:
-                    self.statuses[other["id"]].append({"id": -1, "state": "inactive"})
+                    self.statuses[other["id"]].append(
+                        {"id": -1, "state": "inactive", "creator": {"login": creator}}
+                    )
         self.statuses[deployment_id].append(status)
         return status
 
 
 @contextmanager
-def github_deployments(repository: str, check: BodyCheck | None = None) -> Iterator[Deployments]:
-    """Serve the API for `repository` on 127.0.0.1; `check(operation_id, body)` lists problems."""
+def github_deployments(
+    repository: str, check: BodyCheck | None = None, logins: dict[str, str] | None = None
+) -> Iterator[Deployments]:
+    """Serve the API for `repository` on 127.0.0.1; `check(operation_id, body)` lists problems;
+    `logins` maps a token to the user it belongs to (any other token is a workflow's)."""
     state = Deployments()
     lock = threading.Lock()
     prefix = f"/repos/{repository}/deployments"
@@ -124,7 +135,7 @@ def github_deployments(repository: str, check: BodyCheck | None = None) -> Itera
                     state.problems += problems
                     self.answer(422, {"message": "Validation Failed", "errors": problems})
                     return
-                self.answer(201, state._create(body))
+                self.answer(201, state._create(body, self.login()))
                 return
             found = [
                 r
@@ -145,9 +156,13 @@ def github_deployments(repository: str, check: BodyCheck | None = None) -> Itera
                     state.problems += problems
                     self.answer(422, {"message": "Validation Failed", "errors": problems})
                     return
-                self.answer(201, state._status(deployment_id, body))
+                self.answer(201, state._status(deployment_id, body, self.login()))
                 return
             self.answer(200, list(reversed(state.statuses[deployment_id])))
+
+        def login(self) -> str:
+            token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            return (logins or {}).get(token, WORKFLOW_LOGIN)
 
         def do_GET(self) -> None:
             self.route("GET")

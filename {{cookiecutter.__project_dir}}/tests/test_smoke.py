@@ -1,6 +1,6 @@
 """Smoke tests: run by deploy.yml against a deployed environment, after it is live.
 
-.github/scripts/deploy_stage.py runs ``pytest -m smoke`` with SMOKE_URL (the
+.github/scripts/deploy_stage.py runs ``pytest -m smoke --no-cov`` with SMOKE_URL (the
 environment's URL), SMOKE_VERSION and SMOKE_REVISION (what should be running). A failure
 rolls the environment back to its last good image. Without SMOKE_URL they are skipped.
 

@@ -26,8 +26,10 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -41,6 +43,9 @@ from typing import Any
 import step_outputs
 
 TASK = "deploy:image"
+# Who a job's GITHUB_TOKEN acts as: only records it wrote count as having passed.
+WORKFLOW_LOGIN = "github-actions[bot]"
+PRE_RELEASE = re.compile(r"\d(?:a|b|rc|c|alpha|beta|pre|preview|dev)\d*", re.IGNORECASE)
 ENVIRONMENTS = ("development", "staging", "production")
 ENV_NAME = re.compile("|".join(ENVIRONMENTS))
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
@@ -58,6 +63,13 @@ SECRETS = (
     "GH_TOKEN",
     "ACTIONS_RUNTIME_TOKEN",
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_RESULTS_URL",
+    # The step's own files: the suite must not write this step's outputs or environment.
+    "GITHUB_OUTPUT",
+    "GITHUB_ENV",
+    "GITHUB_PATH",
+    "GITHUB_STATE",
+    "GITHUB_STEP_SUMMARY",
 )
 POLL_SECONDS = 5.0
 REQUEST_SECONDS = 5.0
@@ -65,6 +77,9 @@ SMOKE_COMMAND = ("uv", "run", "--locked", "pytest", "-m", "smoke", "--no-cov")
 SMOKE_ATTEMPTS = 3
 SMOKE_PAUSE_SECONDS = 10.0
 EXIT_REFUSED = 2
+TARGET_GRACE_SECONDS = (
+    120  # beyond DEPLOY_WAIT_SECONDS, for the pull and the connection
+)
 
 
 class StageError(Exception):
@@ -172,9 +187,11 @@ class GitHub:
         found = self.request("GET", f"deployments?{query}")
         return found if isinstance(found, list) else []
 
-    def states(self, deployment_id: int) -> list[str]:
+    def statuses(self, deployment_id: int) -> list[dict[str, Any]]:
         found = self.request("GET", f"deployments/{deployment_id}/statuses?per_page=30")
-        return [str(s.get("state")) for s in found if isinstance(s, dict)]
+        return (
+            [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
+        )
 
     def create(self, environment: str, release: Release) -> int:
         created = self.request(
@@ -205,15 +222,22 @@ class GitHub:
         self.request("POST", f"deployments/{deployment_id}/statuses", body)
 
 
+def by_workflows(item: dict[str, Any]) -> bool:
+    """Made with a workflow's own token (as deploy.yml writes), not a person's."""
+    creator = item.get("creator")
+    return isinstance(creator, dict) and creator.get("login") == WORKFLOW_LOGIN
+
+
 def passed(github: GitHub, environment: str, image: str) -> list[Release]:
-    """Releases that passed in `environment`, newest first (inactive: passed once)."""
+    """Releases that passed in `environment`, newest first: records and `success`
+    statuses a workflow's token wrote (a status stays listed once marked inactive)."""
     releases = []
     for record in github.deployments(environment):
         release = release_from_payload(record.get("payload"))
-        if release is None or release.image != image:
+        if release is None or release.image != image or not by_workflows(record):
             continue
-        states = github.states(int(record["id"]))
-        if "success" in states or "inactive" in states:
+        statuses = github.statuses(int(record["id"]))
+        if any(s.get("state") == "success" and by_workflows(s) for s in statuses):
             releases.append(release)
     return releases
 
@@ -250,6 +274,11 @@ def resolve(env: Mapping[str, str]) -> Release:
                 f"{version} passed staging as {release.revision}, not the tag's commit"
             )
             raise StageError(msg)
+    if environment == "production" and PRE_RELEASE.search(release.version):
+        msg = (
+            f"{release.version} is a pre-release: production takes final versions only"
+        )
+        raise StageError(msg)
     if environment == "production" and not any(
         r.digest == release.digest for r in passed(github, "staging", image)
     ):
@@ -283,11 +312,16 @@ class Stage:
         if not TARGET_NAME.fullmatch(name) or not (TARGETS_DIR / name).is_file():
             msg = f"DEPLOY_TARGET {name!r} is no file in {TARGETS_DIR}"
             raise StageError(msg)
-        output = Path(self.env.get("RUNNER_TEMP", "/tmp")) / f"deploy-{os.getpid()}.out"  # noqa: S108
-        output.unlink(missing_ok=True)
+        # A private folder for the target's files (its key, its output), on the runner's
+        # temporary disk, which the runner empties after the job.
+        scratch = Path(
+            tempfile.mkdtemp(prefix="deploy-", dir=self.env.get("RUNNER_TEMP"))
+        )
+        output = scratch / "output"
         contract = {
             "PATH": self.env.get("PATH", os.defpath),
             "HOME": self.env.get("HOME", "/"),
+            "TMPDIR": str(scratch),
             "DEPLOY_ENVIRONMENT": self.environment,
             "DEPLOY_URL": self.url,
             "DEPLOY_TIMEOUT": str(int(self.wait_seconds)),
@@ -300,18 +334,27 @@ class Stage:
                 "DEPLOY_VERSION": release.version,
                 "DEPLOY_REVISION": release.revision,
             }
-        done = subprocess.run(  # noqa: S603
-            [str((TARGETS_DIR / name).resolve()), action],
-            env=contract,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        try:
+            done = subprocess.run(  # noqa: S603
+                [str((TARGETS_DIR / name).resolve()), action],
+                env=contract,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=self.wait_seconds + TARGET_GRACE_SECONDS,
+            )
+        except subprocess.TimeoutExpired:
+            self.log(f"{name} {action} did not return in time")
+            return 1, ""
+        finally:
+            reported = output.read_text(encoding="utf-8") if output.exists() else ""
+            shutil.rmtree(scratch, ignore_errors=True)
         for line in (done.stdout if action == "deploy" else "").splitlines():
             self.log(f"{name}: {line}")
         for line in done.stderr.splitlines():
             self.log(f"{name}: {line}")
-        output.unlink(missing_ok=True)
+        for line in reported.splitlines():
+            self.log(f"{name} reports {line}")
         return done.returncode, done.stdout.strip()
 
     def fetch(self, path: str) -> tuple[int, Any]:

@@ -157,7 +157,7 @@ def slack_payload(
         for job, result in results.items()
     ]
     return {
-        "text": title,
+        "text": mrkdwn(title),
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
             *(

@@ -12,6 +12,8 @@ Two requests are accepted, nothing else:
     current ENVIRONMENT
         Print the image ENVIRONMENT runs (the last one deployed here), or nothing.
 
+Each key's authorized_keys line runs this with --environment ENV: the one environment
+that key may deploy, so a development key cannot touch production on a shared host.
 ENVIRONMENT must have a settings file, CONFIG_DIR/ENVIRONMENT.env: the service's
 settings (one NAME=value per line) and DEPLOY_PUBLISH, the host address and port the
 service is published on (127.0.0.1:8000 by default, for a reverse proxy in front). Only
@@ -45,7 +47,9 @@ class RefusedError(Exception):
     """The request is refused before anything on the host changed (exit 2)."""
 
 
-def parse_request(words: list[str], config_dir: Path) -> tuple[str, str, str | None]:
+def parse_request(
+    words: list[str], config_dir: Path, pinned: str
+) -> tuple[str, str, str | None]:
     """(action, environment, image reference or None) from the client's request."""
     if not words:
         msg = "no request: expected 'deploy ENV IMAGE@sha256:...' or 'current ENV'"
@@ -61,6 +65,9 @@ def parse_request(words: list[str], config_dir: Path) -> tuple[str, str, str | N
     environment = arguments[0]
     if not ENVIRONMENT.fullmatch(environment):
         msg = f"environment {environment!r} is not a name (a-z, 0-9, -)"
+        raise RefusedError(msg)
+    if environment != pinned:
+        msg = f"this key deploys {pinned} only, not {environment!r}"
         raise RefusedError(msg)
     if not (config_dir / f"{environment}.env").is_file():
         msg = (
@@ -86,8 +93,9 @@ def published_address(env_file: Path) -> str:
         name, equals, rest = line.strip().partition("=")
         if equals and name == "DEPLOY_PUBLISH":
             value = rest.strip()
-    if not re.fullmatch(r"(?:[0-9.]+:|\[[0-9a-f:]+\]:)?[0-9]{1,5}", value):
-        msg = f"{env_file}: DEPLOY_PUBLISH={value!r} is not HOST:PORT"
+    # An address, not a bare port: that publishes on every interface, past a firewall.
+    if not re.fullmatch(r"(?:[0-9.]+|\[[0-9a-f:]+\]):[0-9]{1,5}", value):
+        msg = f"{env_file}: DEPLOY_PUBLISH={value!r} is not ADDRESS:PORT"
         raise RefusedError(msg)
     return value
 
@@ -168,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--config-dir", type=Path, default=Path("/etc") / PROJECT)
     parser.add_argument("--state-dir", type=Path, default=Path("/var/lib") / PROJECT)
+    parser.add_argument(
+        "--environment",
+        required=True,
+        help="the one environment this key may deploy (its authorized_keys line says)",
+    )
     parser.add_argument("--wait-seconds", type=int, default=240)
     parser.add_argument(
         "request", nargs="*", help="when not run by sshd's forced command"
@@ -176,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     original = os.environ.get("SSH_ORIGINAL_COMMAND")
     words = original.split() if original is not None else args.request
     try:
-        action, environment, reference = parse_request(words, args.config_dir)
+        action, environment, reference = parse_request(
+            words, args.config_dir, args.environment
+        )
     except (RefusedError, OSError) as refused:
         print(f"{PROG}: refused: {refused}", file=sys.stderr)
         return 2
