@@ -18,7 +18,6 @@ import os
 import stat
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +28,7 @@ from typing import Any
 import pytest
 from conftest import Bake, Project
 from github_api.openapi import Description
+from support.background import serving
 from support.github_deployments import Deployments, github_deployments
 from support.sshd import SshServer, keypair, ssh_server
 
@@ -504,18 +504,12 @@ def world(tmp_path: Path, description: Description, monkeypatch: pytest.MonkeyPa
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Service)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
     def check(operation_id: str, body: Any) -> list[str]:
         return description.body_errors(description.by_id[operation_id], body)
 
-    try:
-        with github_deployments(REPOSITORY, check) as github:
-            yield World(github, state_file, f"http://127.0.0.1:{server.server_address[1]}", workdir)
-    finally:
-        server.shutdown()
-        server.server_close()
+    service = ThreadingHTTPServer(("127.0.0.1", 0), Service)
+    with serving(service, "service") as port, github_deployments(REPOSITORY, check) as github:
+        yield World(github, state_file, f"http://127.0.0.1:{port}", workdir)
 
 
 class FakeClock:

@@ -217,6 +217,55 @@ def secrets_for(host: Host, slack: SlackWebhook, smtp: SmtpServer) -> dict[str, 
     return {**notify, "DEPLOY_SSH_KEY": host.private_key}
 
 
+@dataclass
+class Repository:
+    """What every act run of one scenario shares: the stand-ins' environment, the repository's
+    variables (one set for every environment: act has no environment scope) and secrets."""
+
+    env: dict[str, str]
+    variables: dict[str, str]
+    secrets: dict[str, str]
+
+    def run(
+        self, project: Project, event: str, workflow: str, payload: dict[str, Any], **extra: Any
+    ) -> Rehearsal:
+        return rehearse(
+            project.path,
+            event,
+            workflow=workflow,
+            event_payload=payload,
+            env=self.env,
+            variables=self.variables,
+            secrets=self.secrets,
+            timeout=2400,
+            **extra,
+        )
+
+    def release(self, project: Project, tag_name: str, sha: str) -> Rehearsal:
+        """The push of a release tag: release.yml."""
+        payload = {"ref": f"refs/tags/{tag_name}", "head_commit": {"id": sha}}
+        return self.run(project, "push", "release.yml", payload)
+
+    def deploy_by_hand(self, project: Project, ref: str, environment: str) -> Rehearsal:
+        """Deploy run by hand, "Use workflow from" `ref`."""
+        payload = {"ref": ref, "inputs": {"environment": environment}}
+        return self.run(project, "workflow_dispatch", "deploy.yml", payload)
+
+
+@pytest.fixture
+def repository(
+    containers: tuple[Storage, str],
+    registry: LocalRegistry,
+    deployments: Deployments,
+    receivers: tuple[SlackWebhook, SmtpServer],
+    host: Host,
+) -> Repository:
+    slack, smtp = receivers
+    return Repository(
+        deploy_env(containers, registry, deployments, smtp), host.variables(), secrets_for(host, slack, smtp)
+    )
+
+
 def show(rehearsal: Rehearsal, label: str, started: float) -> float:
     wall = time.monotonic() - started
     print(f"\n{rehearsal.report(label)}  (wall {wall:.1f}s)")
@@ -237,25 +286,15 @@ def stage_log(rehearsal: Rehearsal) -> str:
 def test_a_manual_run_from_a_branch_is_refused_before_any_environment(
     bake: Bake,
     tmp_path: Path,
-    containers: tuple[Storage, str],
-    registry: LocalRegistry,
     deployments: Deployments,
     receivers: tuple[SlackWebhook, SmtpServer],
     host: Host,
+    repository: Repository,
 ) -> None:
     slack, smtp = receivers
     project = bake(**ANSWERS).copy_to(tmp_path / "project")
     started = time.monotonic()
-    run = rehearse(
-        project.path,
-        "workflow_dispatch",
-        workflow="deploy.yml",
-        event_payload={"ref": "refs/heads/main", "inputs": {"environment": "production"}},
-        env=deploy_env(containers, registry, deployments, smtp),
-        variables=host.variables(),
-        secrets=secrets_for(host, slack, smtp),
-        timeout=600,
-    )
+    run = repository.deploy_by_hand(project, "refs/heads/main", "production")
     show(run, "manual deploy from main to production", started)
     run.assert_job("check what is deployed where", "failure")
     assert (
@@ -313,34 +352,22 @@ def slack_lines(slack: SlackWebhook) -> list[str]:
 def test_a_release_is_promoted_by_digest_rolled_back_and_redeployed(
     bake: Bake,
     tmp_path: Path,
-    containers: tuple[Storage, str],
-    registry: LocalRegistry,
     deployments: Deployments,
     receivers: tuple[SlackWebhook, SmtpServer],
     host: Host,
+    repository: Repository,
 ) -> None:
     """Scenarios 1-3 of the issue on one repository's life: tag v0.2.0 promotes one digest to
     staging then production; v0.3.0, whose /healthz answer a commit changed, fails staging's
     smoke suite and staging returns to 0.2.0, healthy, while production never starts; then
     Deploy run by hand from tag v0.2.0 redeploys it, and from v0.3.0 to production is refused."""
     slack, smtp = receivers
-    env = deploy_env(containers, registry, deployments, smtp)
-    secrets = secrets_for(host, slack, smtp)
     project = release_copy(bake(**ANSWERS), tmp_path / "project", "0.2.0")
     sha_020 = tag(project, "v0.2.0")
 
     # 1. The release, promoted by digest.
     started = time.monotonic()
-    first = rehearse(
-        project.path,
-        "push",
-        workflow="release.yml",
-        event_payload={"ref": "refs/tags/v0.2.0", "head_commit": {"id": sha_020}},
-        env=env,
-        variables=host.variables(),
-        secrets=secrets,
-        timeout=2400,
-    )
+    first = repository.release(project, "v0.2.0", sha_020)
     to_production = show(first, "tag v0.2.0: release.yml, staging then production", started)
     first.assert_job("publish-image", "success")
     digest = first_output(first, "publish-image", "digest")
@@ -372,16 +399,7 @@ def test_a_release_is_promoted_by_digest_rolled_back_and_redeployed(
     bump(project, "0.3.0", "`/healthz` answers `fine`.")
     sha_030 = tag(project, "v0.3.0")
     started = time.monotonic()
-    second = rehearse(
-        project.path,
-        "push",
-        workflow="release.yml",
-        event_payload={"ref": "refs/tags/v0.3.0", "head_commit": {"id": sha_030}},
-        env=env,
-        variables=host.variables(),
-        secrets=secrets,
-        timeout=2400,
-    )
+    second = repository.release(project, "v0.3.0", sha_030)
     show(second, "tag v0.3.0: staging's smoke suite fails, staging rolls back", started)
     second.assert_job("publish-image", "success")
     broken = first_output(second, "publish-image", "digest")
@@ -408,16 +426,7 @@ def test_a_release_is_promoted_by_digest_rolled_back_and_redeployed(
     # 3. Deploy run by hand from a tag: what passed staging for it, and nothing that did not.
     git(project.path, "checkout", "--quiet", "v0.2.0")  # "Use workflow from: v0.2.0": its commit is the run's
     started = time.monotonic()
-    redeploy = rehearse(
-        project.path,
-        "workflow_dispatch",
-        workflow="deploy.yml",
-        event_payload={"ref": "refs/tags/v0.2.0", "inputs": {"environment": "development"}},
-        env=env,
-        variables=host.variables(),
-        secrets=secrets,
-        timeout=900,
-    )
+    redeploy = repository.deploy_by_hand(project, "refs/tags/v0.2.0", "development")
     show(redeploy, "Deploy by hand from v0.2.0 to development", started)
     assert set(jobs_named(redeploy, "deploy").values()) == {"success"}, redeploy.summary()
     ((version, deployed, states),) = deployments.history("development")
@@ -425,16 +434,7 @@ def test_a_release_is_promoted_by_digest_rolled_back_and_redeployed(
 
     git(project.path, "checkout", "--quiet", "v0.3.0")
     started = time.monotonic()
-    refused = rehearse(
-        project.path,
-        "workflow_dispatch",
-        workflow="deploy.yml",
-        event_payload={"ref": "refs/tags/v0.3.0", "inputs": {"environment": "production"}},
-        env=env,
-        variables=host.variables(),
-        secrets=secrets,
-        timeout=900,
-    )
+    refused = repository.deploy_by_hand(project, "refs/tags/v0.3.0", "production")
     show(refused, "Deploy by hand from v0.3.0 to production", started)
     refused.assert_job("check what is deployed where", "failure")
     assert "0.3.0 never passed staging" in refused.job("check what is deployed where").text()
@@ -456,11 +456,11 @@ def first_output(rehearsal: Rehearsal, job_id: str, name: str) -> str:
 def test_a_push_to_main_deploys_its_image_to_development(
     bake: Bake,
     tmp_path: Path,
-    containers: tuple[Storage, str],
     registry: LocalRegistry,
     deployments: Deployments,
     receivers: tuple[SlackWebhook, SmtpServer],
     host: Host,
+    repository: Repository,
 ) -> None:
     """ci.yml on a push to main: once ci-passed is green, the image is built once, pushed as
     sha-<commit> and deployed to `development` by digest, where the commit's own smoke suite
@@ -470,23 +470,14 @@ def test_a_push_to_main_deploys_its_image_to_development(
     prepare_repository(project.path)
     sha = git(project.path, "rev-parse", "HEAD")
     started = time.monotonic()
-    run = rehearse(
-        project.path,
-        "push",
-        workflow="ci.yml",
-        matrix={"python": STAND_IN_PYTHON},
-        env=deploy_env(containers, registry, deployments, smtp),
-        variables=host.variables(),
-        secrets=secrets_for(host, slack, smtp),
-        timeout=2400,
-    )
+    run = repository.run(project, "push", "ci.yml", {}, matrix={"python": STAND_IN_PYTHON})
     show(run, "push to main: ci.yml, then development", started)
     run.assert_job("ci-passed", "success")
     run.assert_job("publish-dev-image", "success")
     digest = first_output(run, "publish-dev-image", "digest")
-    repository = "your-github-name/example-pipeline-package"
-    assert registry.tags(repository) == [f"sha-{sha}"]
-    assert registry.digest(f"{repository}:sha-{sha}") == digest
+    package = "your-github-name/example-pipeline-package"
+    assert registry.tags(package) == [f"sha-{sha}"]
+    assert registry.digest(f"{package}:sha-{sha}") == digest
     assert set(jobs_named(run, "deploy").values()) == {"success"}, run.summary()
     ((version, deployed, states),) = deployments.history("development")
     assert (version, deployed, states[-1]) == ("0.1.0", digest, "success")

@@ -1,8 +1,10 @@
-"""Serve a socketserver (HTTP or SMTP stand-in) on 127.0.0.1 in a thread for a `with` block."""
+"""Serve a socketserver (HTTP or SMTP stand-in) on 127.0.0.1 in a thread for a `with` block;
+stop a server process a test started."""
 
 from __future__ import annotations
 
 import socketserver
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,3 +22,14 @@ def serving(server: socketserver.BaseServer, name: str) -> Iterator[int]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def stop(process: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
+    """End a server process started for a test: SIGTERM, then SIGKILL after 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

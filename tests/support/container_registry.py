@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from support.background import stop
 from support.containers import Storage, need_machine
 from support.machine import need_tool
 
@@ -108,12 +109,7 @@ def local_registry(root: Path) -> Iterator[LocalRegistry]:
             time.sleep(0.2)
         yield registry
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

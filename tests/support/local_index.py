@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from support.background import stop
+
 START_TIMEOUT = 20.0
 PORT_ATTEMPTS = 3
 
@@ -108,23 +110,13 @@ def local_index(directory: Path) -> Iterator[LocalIndex]:
         # Alive after answering: the answer came from this pypiserver, not a squatter on the port.
         if process.poll() is None and _healthy(url):
             break
-        _stop(process)
+        stop(process)
     else:
         raise LocalIndexError(f"pypiserver did not start; see {log}:\n{log.read_text(errors='replace')}")
     try:
         yield LocalIndex(url=url, packages=packages, log=log)
     finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
 __all__ = ["LocalIndex", "LocalIndexError", "local_index", "pypiserver_available"]

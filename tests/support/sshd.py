@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from support.background import stop
 from support.machine import need_tool
 
 START_SECONDS = 20
@@ -122,9 +123,4 @@ def ssh_server(root: Path, authorized_keys: list[str]) -> Iterator[SshServer]:
         kind, key = host_public.split()[:2]
         yield SshServer(port=port, user=user, known_hosts_line=f"[127.0.0.1]:{port} {kind} {key}", log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
