@@ -278,6 +278,12 @@ def remove(root: Path, relative_paths: Iterable[str]) -> list[str]:
         else:
             continue
         removed.append(relative)
+        # A folder the removals emptied goes too (deploy/host/ in a bake without deployment):
+        # git would not keep it, but the user would see it until a fresh clone.
+        parent = target.parent
+        while parent != resolved_root and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
     return removed
 
 

@@ -191,6 +191,36 @@ DATABASE_MODULES = {
     "tzdata": "tzdata",
 }
 
+# What `docs=github-pages` adds with its `docs` group (`uv sync --group docs`): Sphinx, MyST,
+# furo and their dependencies.
+DOCS_MODULES = {
+    "a11y_pygments": "accessible-pygments",
+    "alabaster": "alabaster",
+    "babel": "babel",
+    "bs4": "beautifulsoup4",
+    "certifi": "certifi",
+    "charset_normalizer": "charset-normalizer",
+    "docutils": "docutils",
+    "furo": "furo",
+    "idna": "idna",
+    "imagesize": "imagesize",
+    "jinja2": "jinja2",
+    "markdown_it": "markdown-it-py",
+    "markupsafe": "markupsafe",
+    "mdit_py_plugins": "mdit-py-plugins",
+    "mdurl": "mdurl",
+    "myst_parser": "myst-parser",
+    "requests": "requests",
+    "roman_numerals": "roman-numerals",
+    "snowballstemmer": "snowballstemmer",
+    "soupsieve": "soupsieve",
+    "sphinx": "sphinx",
+    "sphinx_basic_ng": "sphinx-basic-ng",
+    "sphinxcontrib": "sphinxcontrib-applehelp",
+    "typing_extensions": "typing-extensions",
+    "urllib3": "urllib3",
+}
+
 # Answers whose default cookiecutter.json derives from an earlier answer: (that answer, the private
 # variable holding the default it derived). A refusal of the default names the answer it came from.
 DERIVED_FROM = {
@@ -324,7 +354,8 @@ def tool_modules(answers: Mapping[str, Any]) -> dict[str, str]:
     typer = TYPER_MODULES if answers.get("cli") == "typer" else {}
     service = SERVICE_MODULES if answers.get("kind") == "service" else {}
     database = DATABASE_MODULES if answers.get("database") == "postgresql" else {}
-    return TOOL_MODULES | typer | service | database
+    docs = DOCS_MODULES if answers.get("docs", "none") != "none" else {}
+    return TOOL_MODULES | typer | service | database | docs
 
 
 def check_slug(answers: Mapping[str, Any]) -> None:

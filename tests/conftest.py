@@ -117,7 +117,7 @@ def template_dir() -> Path:
     return TEMPLATE
 
 
-TIERS = ("render", "project", "negative", "hooks", "scripts", "update", "rehearsal", "machine")
+TIERS = ("render", "project", "negative", "hooks", "scripts", "update", "rehearsal", "browser", "machine")
 
 
 def pytest_report_header() -> list[str]:

@@ -512,6 +512,7 @@ def test_paths_follow_answers() -> None:
         publish="pypi",
         container="ghcr+deploy",
         database="postgresql",
+        docs="github-pages",
     )
     # Publishing to PyPI leaves out only the other publishing target's environment.
     assert post_gen.paths_to_remove(everything_on) == [".github/environments/private-index.json"]
@@ -534,7 +535,14 @@ def test_paths_follow_answers() -> None:
             "deploy-production",
             "notify",
         ],
-        ".github/workflows/ci.yml": ["publish-dev-image", "deploy-development", "integration", "notify"],
+        ".github/workflows/ci.yml": [
+            "publish-dev-image",
+            "deploy-development",
+            "integration",
+            "notify",
+            "docs",
+            "publish-docs",
+        ],
         ".github/workflows/deploy.yml": ["notify"],
         ".github/workflows/security.yml": ["notify"],
         ".github/workflows/template-sync.yml": ["notify"],

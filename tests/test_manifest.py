@@ -225,7 +225,8 @@ def test_each_kind_sets_the_defaults_the_manifest_gives_it(bake: Bake, kind: str
 # what a service is asked. Each application capability is one question whose first value is
 # `none` (docs/design.md, 'The first five minutes'); a new question raises this on purpose.
 # 22: `database` (issue 11's PostgreSQL option) joined `container` as an application capability.
-QUESTION_BUDGET = 22
+# 23: `docs` (issue 13), a documentation site for every kind.
+QUESTION_BUDGET = 23
 
 
 def test_the_questions_stay_within_the_budget() -> None:
@@ -237,3 +238,17 @@ def test_the_questions_stay_within_the_budget() -> None:
     kinds = set(OPTIONS["kind"].values)
     for option in OPTIONS.values():
         assert set(option.raw.get("default_by_kind", kinds)) == kinds, option.name
+
+
+@pytest.mark.parametrize(
+    "answers", [{}, {"kind": "library", "docs": "github-pages"}], ids=["default", "docs"]
+)
+def test_removed_files_leave_no_empty_folder(bake: Bake, answers: dict[str, Any]) -> None:
+    """A folder whose files the options removed (deploy/host/ in a library) goes with them."""
+    project = bake(**answers)
+    empty = [
+        str(folder.relative_to(project.path))
+        for folder in project.path.rglob("*")
+        if folder.is_dir() and ".git" not in folder.parts and not any(folder.iterdir())
+    ]
+    assert empty == []

@@ -16,6 +16,8 @@ from packaging.utils import canonicalize_name
 from support.hooks import load_hook
 from support.machine import SUITE_PYTHONS, need_python
 from support.options import ALL_ON, CHOICES, PROJECT_COMBINATIONS
+from test_docs_site import BUILD as DOCS_BUILD
+from test_docs_site import CHECK as DOCS_CHECK
 
 pytestmark = pytest.mark.project
 
@@ -31,6 +33,11 @@ def check_project(project: Project, python: str) -> None:
     project.run("uv", "run", "--no-sync", "ruff", "check", ".")
     project.run("uv", "run", "--no-sync", "ruff", "format", "--check", ".")
     project.run("uv", "run", "--no-sync", "ty", "check")
+    if project.answers["docs"] != "none":
+        # The site, as the docs job builds and checks it (tests/test_docs_site.py breaks it).
+        project.run("uv", "sync", "--python", python, "--group", "docs")
+        project.run(*DOCS_BUILD)
+        project.run(*DOCS_CHECK)
     project.run("uv", "build", "--python", python, "--out-dir", "dist", "--clear")
     dists = sorted(str(p) for p in (project.path / "dist").iterdir() if p.name.endswith((".whl", ".tar.gz")))
     assert len(dists) == 2, dists
@@ -133,7 +140,8 @@ def test_hook_refuses_every_module_the_bake_installs(
     """A package named like any of them is shadowed by it: adding a dependency means adding its names."""
     project = bake(**overrides).copy_to(tmp_path / "project")
     python = need_python(project.answers["python_min"], "the installed-modules check's bake")
-    project.run("uv", "sync", "--python", python)
+    # Every group, the docs site's too: a contributor who builds the site has them installed.
+    project.run("uv", "sync", "--python", python, "--all-groups")
     listed = project.run(project.path / ".venv" / "bin" / "python", "-c", LIST_TOP_LEVEL)
     installed: dict[str, list[str]] = json.loads(listed.stdout)
     installed.pop(project.package, None)

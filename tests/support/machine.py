@@ -81,6 +81,11 @@ TOOLS = {
         "the deployment tests' host stand-in: OpenSSH's server with the deploy key's forced command",
         "install OpenSSH's server (Debian: apt-get install openssh-server; sshd is in /usr/sbin)",
     ),
+    "chromium": Tool(
+        "chromium",
+        "the browser test of the baked documentation site (Playwright drives this browser)",
+        "install Chromium (Debian: apt-get install chromium)",
+    ),
 }
 
 

@@ -58,6 +58,7 @@ ALL_ON: dict[str, Any] = {
     "container": "ghcr+deploy",
     "database": "postgresql",
     "notifications": "slack+email",
+    "docs": "github-pages",
     "codecov": True,
     "template_sync": True,
     "require_changelog": True,
@@ -122,6 +123,7 @@ PROJECT_COMBINATIONS: list[tuple[str, dict[str, Any]]] = [
             "cli": "typer",
             "publish": "private-index",
             "notifications": "slack",
+            "docs": "github-pages",
         },
     ),
     # The service as its own user would bake it: no extra CLI, an image, the defaults otherwise.

@@ -11,6 +11,7 @@ from {{ cookiecutter.package_name }} import __version__, greet
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: an optional name, and --version."""
     parser = argparse.ArgumentParser(
         prog="{{ cookiecutter.project_slug }}",
         description="Print a greeting.",

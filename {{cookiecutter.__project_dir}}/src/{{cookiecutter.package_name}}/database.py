@@ -169,8 +169,11 @@ def _server_answers(url: str) -> bool:
 
 
 def password_pieces(url: str) -> set[str]:
-    """The password as either parser reads the URL, and, when it holds an unencoded
-    "@", each part of it between them (libpq takes what follows for the host)."""
+    """The password as either parser reads the URL, and the parts of an unencoded one.
+
+    When the password holds an unencoded "@", each part of it between them is returned
+    too, since libpq takes what follows for the host.
+    """
     raw = urlsplit(url).password or ""
     pieces = {raw, *raw.split("@")}
     with contextlib.suppress(psycopg.ProgrammingError):

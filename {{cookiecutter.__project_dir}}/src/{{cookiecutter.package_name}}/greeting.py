@@ -5,6 +5,15 @@ def greet(name: str = "world") -> str:
     """Return a greeting for ``name``.
 
     Blank names are refused: callers find their bug early instead of "Hello, !".
+
+    Args:
+        name: Who to greet; spaces at either end are dropped.
+
+    Returns:
+        The greeting, such as ``"Hello, Ada!"``.
+
+    Raises:
+        ValueError: If ``name`` is blank.
     """
     cleaned = name.strip()
     if not cleaned:

@@ -26,6 +26,7 @@ PROG = "{{ cookiecutter.project_slug }}-serve"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line of the server: settings come from the environment."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Serve the HTTP API. Settings are environment variables: "

@@ -1,0 +1,231 @@
+"""The documentation site of a `docs=github-pages` bake: built as its CI builds it, broken on
+purpose, and opened in a real browser.
+
+The `project` tests build a fresh bake's site with the command its docs job runs (every warning an
+error) and check that a broken link, a broken anchor, a missing page and a public name without a
+docstring each turn the build or the API check red, naming what is wrong. The `browser` tests serve
+the built site on 127.0.0.1 and open it in Debian's chromium through Playwright: the home page
+renders, the navigation reaches the API page, `greet` is documented there, and the site's search
+finds it. Screenshots go to test-results/browser/<bake>/ on passes and failures alike.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Bake, Project
+from support.background import serving
+from support.machine import need_python, need_tool
+from support.options import TEMPLATE
+from support.validators import TOOLS
+
+SITE = "docs/_build/html"
+# The command .github/workflows/docs.yml runs, and the API check after it.
+BUILD = ("uv", "run", "--no-sync", "sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", SITE)
+CHECK = ("uv", "run", "--no-sync", "python", ".github/scripts/docs_check.py", SITE)
+PAGES = ("index", "api", "deployment", "contributing", "changelog")
+SCREENSHOTS = TEMPLATE / "test-results" / "browser"
+
+BAKES: dict[str, dict[str, Any]] = {
+    "library": {"kind": "library", "docs": "github-pages"},
+    "service": {"kind": "service", "container": "ghcr", "database": "postgresql", "docs": "github-pages"},
+}
+
+
+def synced(bake: Bake, name: str, destination: Path) -> Project:
+    """A private copy of the bake, synced with its `docs` group as the docs job syncs it."""
+    project = bake(**BAKES[name]).copy_to(destination)
+    python = need_python(project.answers["python_min"], "the bake's oldest Python, which its docs job uses")
+    project.run("uv", "sync", "--python", python, "--no-default-groups", "--group", "docs")
+    return project
+
+
+def build(project: Project) -> tuple[int, str]:
+    """Build the site as CI does; the exit status and everything Sphinx said."""
+    shutil.rmtree(project.path / SITE, ignore_errors=True)
+    done = project.run(*BUILD, check=False)
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("name", list(BAKES))
+def test_the_pages_pass_the_bakes_markdown_lint(bake: Bake, name: str) -> None:
+    """MyST's directive fences and include-only pages pass the rumdl hook every commit runs."""
+    project = bake(**BAKES[name])
+    done = subprocess.run(
+        [str(TOOLS / "rumdl"), "check", "--no-cache", "."],
+        cwd=project.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.project
+def test_a_fresh_bake_builds_strictly_with_every_page(bake: Bake, tmp_path: Path) -> None:
+    project = synced(bake, "library", tmp_path / "project")
+    started = time.perf_counter()
+    status, said = build(project)
+    seconds = time.perf_counter() - started
+    assert status == 0, said
+    print(f"figure: strict build of a fresh library bake's site: {seconds:.1f} s")
+    site = project.path / SITE
+    assert sorted(p.stem for p in site.glob("*.html") if p.stem in PAGES) == sorted(PAGES)
+    checked = project.run(*CHECK)
+    assert f"documents all 1 public names of {project.package}" in checked.stdout
+    api = (site / "api.html").read_text(encoding="utf-8")
+    # The Google sections of greet's docstring, rendered as fields, not as plain text.
+    assert f'id="{project.package}.greet"' in api
+    for field in ("Parameters", "Returns", "Raises"):
+        assert re.search(rf">\s*{field}\s*<", api), field
+    # The included README, contributing guide and changelog arrived with their text.
+    assert "pip install" in (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="deployment.html#repository-policy"' in (site / "contributing.html").read_text("utf-8")
+    assert "Unreleased" in (site / "changelog.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.project
+def test_broken_links_pages_and_api_entries_fail_naming_the_place(bake: Bake, tmp_path: Path) -> None:
+    project = synced(bake, "library", tmp_path / "project")
+    contributing = project.path / "CONTRIBUTING.md"
+    original = contributing.read_text(encoding="utf-8")
+
+    # An anchor that no heading has, in a file the site includes from outside docs/.
+    contributing.write_text(original.replace("#repository-policy", "#repository-polcy"), encoding="utf-8")
+    status, said = build(project)
+    line = next(n for n, text in enumerate(original.splitlines(), 1) if "#repository-policy" in text)
+    assert status != 0
+    # Sphinx names the line its paragraph starts on.
+    reported = re.search(r"CONTRIBUTING\.md:(\d+): WARNING", said)
+    assert reported, said
+    assert line - 5 <= int(reported[1]) <= line, said
+    assert "repository-polcy" in said
+    contributing.write_text(original, encoding="utf-8")
+
+    # A link to a page that does not exist.
+    index = project.path / "docs" / "index.md"
+    index_text = index.read_text(encoding="utf-8")
+    index.write_text(index_text + "\nSee [the tutorial](tutorial.md).\n", encoding="utf-8")
+    status, said = build(project)
+    assert status != 0
+    assert "tutorial.md" in said
+    index.write_text(index_text, encoding="utf-8")
+
+    # The API page itself missing: the navigation names a page that is gone.
+    api = project.path / "docs" / "api.md"
+    api_text = api.read_text(encoding="utf-8")
+    api.unlink()
+    status, said = build(project)
+    assert status != 0
+    assert "api" in said
+    api.write_text(api_text, encoding="utf-8")
+
+    # A public function without a docstring: autodoc leaves it out without a word, so the build
+    # passes and the API check is what fails. Ruff's D rules say the same at lint time.
+    greeting = project.path / "src" / project.package / "greeting.py"
+    source = greeting.read_text(encoding="utf-8")
+    start = source.index('    """Return a greeting')
+    end = source.index('"""', start + 7) + 4
+    greeting.write_text(source[:start] + source[end:], encoding="utf-8")
+    status, said = build(project)
+    assert status == 0, said
+    checked = project.run(*CHECK, check=False)
+    assert checked.returncode == 1
+    assert f"{project.package}.greet is in __all__ but not on the API page" in checked.stdout
+    greeting.write_text(source, encoding="utf-8")
+
+    # An `automodule` that lost its `:members:` builds too, and the check catches it.
+    api.write_text(api_text.replace("   :members:\n", ""), encoding="utf-8")
+    status, said = build(project)
+    assert status == 0, said
+    assert project.run(*CHECK, check=False).returncode == 1
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, driven by Playwright; `playwright install` never runs."""
+    executable = need_tool("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # --no-sandbox: the suite runs as root in CI, where chromium's sandbox refuses to start.
+        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", list(BAKES))
+def test_the_site_works_in_a_browser(bake: Bake, browser: Any, name: str, tmp_path: Path) -> None:
+    project = synced(bake, name, tmp_path / "project")
+    status, said = build(project)
+    assert status == 0, said
+    shots = SCREENSHOTS / name
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
+    handler = functools.partial(_QuietHandler, directory=str(project.path / SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    started = time.perf_counter()
+    with serving(server, "docs-site") as port:
+        origin = f"http://127.0.0.1:{port}"
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        # The site must stand alone: any request off this server (fonts, scripts from a CDN) is
+        # refused, and the test fails naming it.
+        elsewhere: list[str] = []
+
+        def route(target: Any) -> None:
+            if target.request.url.startswith(origin + "/"):
+                target.continue_()
+            else:
+                elsewhere.append(target.request.url)
+                target.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        try:
+            page.goto(f"{origin}/index.html")
+            assert page.title().startswith(project.answers["project_name"])
+            page.get_by_role("heading", name="Install").wait_for()
+            navigation = page.locator(".sidebar-tree")
+            for title in ("API reference", "Deployment guide", "Changelog"):
+                assert navigation.get_by_role("link", name=title).count() == 1, title
+            page.screenshot(path=str(shots / "home.png"), full_page=True)
+
+            navigation.get_by_role("link", name="API reference").click()
+            page.wait_for_url(f"{origin}/api.html")
+            entry = page.locator(f"[id='{project.package}.greet']")
+            assert "greet(name='world')" in entry.inner_text()
+            assert "Who to greet" in page.locator("dl.py.function").first.inner_text()
+            page.screenshot(path=str(shots / "api.png"), full_page=True)
+
+            page.get_by_placeholder("Search").fill("greet")
+            page.keyboard.press("Enter")
+            hit = page.locator("#search-results a[href*='api.html']").first
+            hit.wait_for()
+            page.screenshot(path=str(shots / "search.png"), full_page=True)
+            hit.click()
+            page.wait_for_url(re.compile(r".*/api\.html.*"))
+        finally:
+            # Where the page stood when the test ended: after a failure, what went wrong.
+            page.screenshot(path=str(shots / "last.png"), full_page=True)
+            context.close()
+    seconds = time.perf_counter() - started
+    print(f"figure: browser checks of the {name} site: {seconds:.1f} s; screenshots in {shots}")
+    assert elsewhere == [], f"the site asked for resources off its own server: {elsewhere}"
