@@ -71,6 +71,42 @@ def test_the_pages_pass_the_bakes_markdown_lint(bake: Bake, name: str) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.render
+@pytest.mark.parametrize("name", list(BAKES))
+def test_only_the_publish_job_may_write_pages_and_it_runs_nothing_of_the_repository(
+    bake: Bake, name: str
+) -> None:
+    project = bake(**BAKES[name])
+    holders = [
+        (workflow.name, job_id)
+        for workflow in sorted((project.path / ".github" / "workflows").glob("*.yml"))
+        for job_id, job in project.yaml(f".github/workflows/{workflow.name}")["jobs"].items()
+        if "pages" in (job.get("permissions") or {})
+    ]
+    assert holders == [("ci.yml", "publish-docs")]
+    jobs = project.yaml(".github/workflows/ci.yml")["jobs"]
+    publish = jobs["publish-docs"]
+    assert publish["permissions"] == {"pages": "write", "id-token": "write"}
+    assert publish["environment"]["name"] == "github-pages"
+    assert publish["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    [step] = publish["steps"]
+    assert set(step) == {"name", "id", "uses"}
+    assert re.fullmatch(r"actions/deploy-pages@[0-9a-f]{40}", step["uses"])
+    assert set(publish["needs"]) == {"docs", "ci-passed"}
+    for condition in (
+        "vars.PAGES_ENABLED == 'true'",
+        "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)",
+        "needs.ci-passed.result == 'success'",
+    ):
+        assert condition in publish["if"]
+    # The site is in the gate: a broken link blocks the merge.
+    assert "docs" in jobs["ci-passed"]["needs"]
+    site_job = project.yaml(".github/workflows/docs.yml")["jobs"]["site"]
+    assert site_job["permissions"] == {"contents": "read"}
+    uses = [step.get("uses", "") for step in site_job["steps"]]
+    assert any(re.fullmatch(r"actions/upload-pages-artifact@[0-9a-f]{40}", u) for u in uses)
+
+
 @pytest.mark.project
 def test_a_fresh_bake_builds_strictly_with_every_page(bake: Bake, tmp_path: Path) -> None:
     project = synced(bake, "library", tmp_path / "project")

@@ -1126,6 +1126,12 @@ def test_bad_options_get_one_line(run: Run, github: FakeGitHub, args: list[str])
         pytest.param(
             ".github/repository.json", '{"merge": {}}', "actions_workflow_permissions", id="unknown-setting"
         ),
+        pytest.param(
+            ".github/repository.json",
+            '{"pages": {"build_type": "legacy"}}',
+            '"pages" must be {"build_type": "workflow"}',
+            id="pages-from-a-branch",
+        ),
     ],
 )
 def test_broken_data_is_refused_before_any_request(
@@ -1309,3 +1315,110 @@ def test_a_malformed_label_list_is_a_data_error(
     result = run(baked=copy_)
 
     error_line(result, DATA, '"labels" must be a list of')
+
+
+# -- GitHub Pages, for the documentation site (docs=github-pages) ------------------------------
+
+GET_PAGES = "repos/get-pages"
+CREATE_PAGES = "repos/create-pages-site"
+UPDATE_PAGES = "repos/update-information-about-pages-site"
+GET_VARIABLE = "actions/get-repo-variable"
+CREATE_VARIABLE = "actions/create-repo-variable"
+UPDATE_VARIABLE = "actions/update-repo-variable"
+DOCS = {"docs": "github-pages"}
+
+
+def test_pages_and_its_variable_are_switched_on_once(run: Run, github: FakeGitHub, bake: Bake) -> None:
+    """Pages published by workflows, then PAGES_ENABLED for ci.yml's publish-docs; a second
+    run finds both as the data says and writes neither again."""
+    docs = bake(**DOCS)
+    result = run(baked=docs)
+
+    assert result.returncode == 0, result.stderr
+    assert demo(github).pages is not None
+    assert demo(github).pages["build_type"] == "workflow"
+    assert demo(github).variables["PAGES_ENABLED"]["value"] == "true"
+    assert "GitHub Pages: on, published by workflows" in result.stdout
+    assert "variable PAGES_ENABLED: created, true" in result.stdout
+    # The environment the publish job deploys to: the default branch only, no reviewers.
+    pages_environment = demo(github).environments["github-pages"]
+    assert [p["name"] for p in pages_environment.policies.values()] == ["main"]
+
+    again = run(baked=docs)
+    assert again.returncode == 0, again.stderr
+    assert "GitHub Pages: as in the data" in again.stdout
+    assert "variable PAGES_ENABLED: as in the data" in again.stdout
+    assert len(github.calls_to(CREATE_PAGES)) == len(github.calls_to(CREATE_VARIABLE)) == 1
+    assert github.calls_to(UPDATE_PAGES) == github.calls_to(UPDATE_VARIABLE) == []
+
+
+def test_a_branch_published_site_and_a_changed_variable_are_brought_back(
+    run: Run, github: FakeGitHub, bake: Bake
+) -> None:
+    demo(github).pages = {"build_type": "legacy", "url": "", "status": None, "cname": None,
+                          "custom_404": False, "public": True, "html_url": ""}  # fmt: skip
+    demo(github).variables["PAGES_ENABLED"] = {"value": "false", "created_at": "", "updated_at": ""}
+
+    result = run(baked=bake(**DOCS))
+
+    assert result.returncode == 0, result.stderr
+    [update] = github.calls_to(UPDATE_PAGES)
+    assert update.body == {"build_type": "workflow"}
+    [variable] = github.calls_to(UPDATE_VARIABLE)
+    assert variable.body == {"name": "PAGES_ENABLED", "value": "true"}
+    assert "(was legacy)" in result.stdout
+
+
+def test_a_private_repository_gets_no_public_site(run: Run, github: FakeGitHub, bake: Bake) -> None:
+    demo(github).private = True
+    demo(github).plan = "team"
+
+    result = run(baked=bake(**DOCS))
+
+    assert result.returncode == 0, result.stderr
+    pages = [line for line in warnings(result) if "GitHub Pages" in line]
+    assert len(pages) == 1
+    assert "is private" in pages[0]
+    assert github.calls_to(GET_PAGES) == github.calls_to(CREATE_PAGES) == []
+    assert github.calls_to(CREATE_VARIABLE) == []
+
+
+@pytest.mark.parametrize(
+    ("refused", "says"),
+    [(CREATE_PAGES, "Pages: write"), (CREATE_VARIABLE, "Variables: write")],
+)
+def test_a_token_without_pages_or_variables_rights_only_warns(
+    run: Run, github: FakeGitHub, bake: Bake, refused: str, says: str
+) -> None:
+    github.force(refused, 403, {"message": "Resource not accessible by personal access token"})
+
+    result = run(baked=bake(**DOCS))
+
+    assert result.returncode == 0, result.stderr
+    [line] = warnings(result)
+    assert says in line
+    # Without Pages on, the variable that would make publish-docs deploy is left alone.
+    if refused == CREATE_PAGES:
+        assert github.calls_to(GET_VARIABLE) == []
+
+
+def test_a_dry_run_plans_pages_and_the_variable(
+    run: Run, github: FakeGitHub, bake: Bake, description: Description
+) -> None:
+    result = run("--dry-run", baked=bake(**DOCS))
+
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert_valid_plan(plan, description)
+    assert [(step["method"], step["path"]) for step in plan[-2:]] == [
+        ("POST", "/repos/octo/demo/pages"),
+        ("POST", "/repos/octo/demo/actions/variables"),
+    ]
+    assert github.writes() == []
+
+
+def test_a_bake_without_the_site_never_touches_pages(run: Run, github: FakeGitHub) -> None:
+    result = run()
+
+    assert result.returncode == 0, result.stderr
+    assert github.calls_to(GET_PAGES) == github.calls_to(GET_VARIABLE) == []

@@ -102,6 +102,10 @@ class Repository:
     # Labels by name, as GET /repos/{owner}/{repo}/labels/{name} answers them.
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     private_vulnerability_reporting: bool = False
+    # The Pages site, as GET /repos/{owner}/{repo}/pages answers it; None: Pages is off.
+    pages: dict[str, Any] | None = None
+    # Actions variables by name: {"value", "created_at", "updated_at"}.
+    variables: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.plan not in PLANS:
@@ -554,6 +558,76 @@ def enable_reporting(request: Request) -> Reply:
     return 204, None, {}
 
 
+def pages_answer(request: Request, build_type: str) -> dict[str, Any]:
+    owner, _, name = request.full_name.partition("/")
+    return {
+        "url": f"{request.github.url}/repos/{request.full_name}/pages",
+        "status": None,
+        "cname": None,
+        "custom_404": False,
+        "html_url": f"https://{owner.lower()}.github.io/{name}/",
+        "build_type": build_type,
+        "public": True,
+        "https_enforced": True,
+    }
+
+
+# GitHub's words are not published for this one either: the stand-in's own.
+NO_PAGES_ON_PLAN = {"message": "Your current plan does not support GitHub Pages for this repository."}
+
+
+def get_pages(request: Request) -> Reply:
+    return (200, request.repo.pages, {}) if request.repo.pages is not None else (404, NOT_FOUND, {})
+
+
+def create_pages(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, NO_ADMIN, {}
+    if request.repo.pages is not None:
+        return 409, {"message": "GitHub Pages is already enabled."}, {}
+    if request.repo.private and request.repo.plan == "free":
+        return 422, NO_PAGES_ON_PLAN, {}
+    request.repo.pages = pages_answer(request, (request.body or {}).get("build_type") or "legacy")
+    return 201, request.repo.pages, {}
+
+
+def update_pages(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, NO_ADMIN, {}
+    if request.repo.pages is None:
+        return 404, NOT_FOUND, {}
+    if "build_type" in (request.body or {}):
+        request.repo.pages["build_type"] = request.body["build_type"]
+    return 204, None, {}
+
+
+def get_variable(request: Request) -> Reply:
+    name = request.params["name"]
+    found = request.repo.variables.get(name)
+    return (200, {"name": name, **found}, {}) if found is not None else (404, NOT_FOUND, {})
+
+
+def create_variable(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, NO_ADMIN, {}
+    body = request.body
+    if body["name"] in request.repo.variables:
+        return 409, {"message": "Already exists - Variable already exists"}, {}
+    now = "2026-12-01T10:00:00Z"
+    request.repo.variables[body["name"]] = {"value": body["value"], "created_at": now, "updated_at": now}
+    return 201, {}, {}
+
+
+def update_variable(request: Request) -> Reply:
+    if request.role != "admin":
+        return 403, NO_ADMIN, {}
+    found = request.repo.variables.get(request.params["name"])
+    if found is None:
+        return 404, NOT_FOUND, {}
+    found.update(value=request.body.get("value", found["value"]), updated_at="2026-12-01T10:05:00Z")
+    return 204, None, {}
+
+
 def list_pulls(request: Request) -> Reply:
     state = request.query.get("state", ["open"])[0]
     head = request.query.get("head", [None])[0]
@@ -634,6 +708,12 @@ ROUTES: dict[str, Callable[[Request], Reply]] = {
     "actions/set-github-actions-default-workflow-permissions-repository": set_workflow_permissions,
     "repos/get-collaborator-permission-level": get_permission,
     "repos/codeowners-errors": codeowners_errors,
+    "repos/get-pages": get_pages,
+    "repos/create-pages-site": create_pages,
+    "repos/update-information-about-pages-site": update_pages,
+    "actions/get-repo-variable": get_variable,
+    "actions/create-repo-variable": create_variable,
+    "actions/update-repo-variable": update_variable,
     "pulls/list": list_pulls,
     "pulls/create": create_pull,
     "pulls/update": update_pull,

@@ -32,6 +32,12 @@ script):
    description); "private_vulnerability_reporting", the Security tab's "Report a
    vulnerability" form that SECURITY.md links to (public repositories). A token that may
    not write labels, or a repository that cannot have the form, only warns.
+4. "pages" in .github/repository.json (a bake with the documentation site): GitHub
+   Pages, published by workflows ({"build_type": "workflow"}: created, or switched
+   from a branch source), then the Actions variable PAGES_ENABLED=true, which lets
+   ci.yml's publish-docs job deploy. Not on a private repository, whose Pages site
+   would be public on every plan but Enterprise Cloud: there it warns and changes
+   neither. A token that may not write Pages or variables only warns.
 
 "~DEFAULT_BRANCH", GitHub's ruleset name for the default branch, may also name it in
 an environment's branch policies; the script puts in the real name there.
@@ -69,6 +75,8 @@ Environment:
                          "Contents: read" as well lets it read GitHub's CODEOWNERS
                          check on private repositories, and "Issues: write" lets it
                          make the labels (without them: a warning each).
+                         "Pages: write" and "Variables: write" switch on the
+                         documentation site ("pages"; without them: a warning).
     GITHUB_REPOSITORY    default for --repo
     GITHUB_TRIGGERING_ACTOR, GITHUB_ACTOR
                          default for --reviewer: who started (or re-ran) this
@@ -171,8 +179,16 @@ RETRIED_METHODS = frozenset({"GET", "PUT"})
 # fall_back_reason() says why these and no others.
 FALLBACK_STATUSES = frozenset({HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND})
 REPOSITORY_KEYS = frozenset(
-    {"actions_workflow_permissions", "labels", "private_vulnerability_reporting"}
+    {
+        "actions_workflow_permissions",
+        "labels",
+        "private_vulnerability_reporting",
+        "pages",
+    }
 )
+# The Pages settings the data may ask for; the variable that tells ci.yml they are on.
+PAGES_BUILD_TYPES = frozenset({"workflow"})
+PAGES_VARIABLE = "PAGES_ENABLED"
 LABEL_COLOR = re.compile(r"[0-9a-fA-F]{6}")
 # What GitHub answers where a repository cannot have the reporting form (a private one),
 # or the token may not turn it on.
@@ -340,6 +356,8 @@ class Policy:
     has_codeowners: bool
     labels: list[Json] = field(default_factory=list)
     private_vulnerability_reporting: bool = False
+    # "pages" of repository.json: the Pages site's settings; None: no site to publish.
+    pages: Json | None = None
     # (line number, owners) of each rule in the first CODEOWNERS file found.
     codeowners_rules: list[tuple[int, list[str]]] = field(default_factory=list)
 
@@ -698,6 +716,7 @@ def load_policy(root: Path) -> Policy:
     permissions = None
     labels: list[Json] = []
     reporting = False
+    pages = None
     settings_file = root / "repository.json"
     if settings_file.exists():
         settings = load_json(settings_file, root)
@@ -712,6 +731,14 @@ def load_policy(root: Path) -> Policy:
         if not isinstance(reporting, bool):
             problem = '"private_vulnerability_reporting" must be true or false'
             raise data_error(settings_file, root, problem)
+        pages = settings.get("pages")
+        if pages is not None and (
+            not isinstance(pages, dict)
+            or set(pages) != {"build_type"}
+            or pages["build_type"] not in PAGES_BUILD_TYPES
+        ):
+            problem = '"pages" must be {"build_type": "workflow"}'
+            raise data_error(settings_file, root, problem)
     if not rulesets and not environments and permissions is None:
         raise UserError(f"nothing to apply under {root}", EXIT_DATA)
     repo_root = root.parent
@@ -724,6 +751,7 @@ def load_policy(root: Path) -> Policy:
         bool(found),
         labels=labels,
         private_vulnerability_reporting=reporting,
+        pages=pages,
         codeowners_rules=rules,
     )
 
@@ -1508,6 +1536,102 @@ def enable_vulnerability_reporting(writer: Writer, repo: Repo) -> Outcome:
     return outcome
 
 
+# -- 4. GitHub Pages, for the documentation site ---------------------------------------
+
+
+def existing(writer: Writer, path: str, action: str) -> Any:
+    """What GET answers at path; None when it is not there (404) or without a token."""
+    if not writer.can_read:
+        return None
+    try:
+        return writer.read().request("GET", path, action=action).data
+    except ApiError as error:
+        if error.status != HTTPStatus.NOT_FOUND:
+            raise
+        return None
+
+
+def apply_pages(writer: Writer, repo: Repo, pages: Json) -> Outcome:
+    """Publish Pages from workflows, then set the variable that lets ci.yml deploy."""
+    outcome = Outcome(writer.dry_run)
+    if repo.private:
+        outcome.warn(
+            f"GitHub Pages not switched on: {repo.full_name} is private, and its Pages "
+            "site would be public on every plan but Enterprise Cloud; the site is "
+            "still built and attached to every run (docs/deployment.md, "
+            "'Documentation site', says how to publish it anyway)"
+        )
+        return outcome
+    path = f"{repo.path}/pages"
+    doing = "read"
+    try:
+        site = existing(writer, path, f"read the Pages site of {repo.full_name}")
+        if site is None:
+            doing = "create"
+            writer.write("POST", path, action="switch GitHub Pages on", body=pages)
+            outcome.note("GitHub Pages: on, published by workflows")
+        elif site.get("build_type") != pages["build_type"]:
+            doing = "update"
+            writer.write(
+                "PUT", path, action="publish GitHub Pages from workflows", body=pages
+            )
+            outcome.note(
+                f"GitHub Pages: published by workflows (was {site.get('build_type')})"
+            )
+        else:
+            outcome.note("GitHub Pages: as in the data")
+    except ApiError as error:
+        if error.status != HTTPStatus.FORBIDDEN or error.rate_limited:
+            raise
+        outcome.warn(
+            f"GitHub Pages not switched on: the token may not {doing} it "
+            f"({error.answer()}); a fine-grained token needs 'Pages: write', or choose "
+            "Settings > Pages > Source: GitHub Actions by hand and set the variable "
+            f"{PAGES_VARIABLE}=true"
+        )
+        return outcome
+    set_variable(writer, repo, PAGES_VARIABLE, "true", outcome)
+    return outcome
+
+
+def set_variable(
+    writer: Writer, repo: Repo, name: str, value: str, outcome: Outcome
+) -> None:
+    """Create the repository's Actions variable, or bring it back to `value`."""
+    path = f"{repo.path}/actions/variables/{name}"
+    doing = "read"
+    try:
+        found = existing(writer, path, f"read the variable {name}")
+        if found is None:
+            doing = "create"
+            writer.write(
+                "POST",
+                f"{repo.path}/actions/variables",
+                action=f"create the variable {name}",
+                body={"name": name, "value": value},
+            )
+            outcome.note(f"variable {name}: created, {value}")
+        elif found.get("value") != value:
+            doing = "update"
+            writer.write(
+                "PATCH",
+                path,
+                action=f"update the variable {name}",
+                body={"name": name, "value": value},
+            )
+            outcome.note(f"variable {name}: set to {value}")
+        else:
+            outcome.note(f"variable {name}: as in the data")
+    except ApiError as error:
+        if error.status != HTTPStatus.FORBIDDEN or error.rate_limited:
+            raise
+        outcome.warn(
+            f"variable {name} not set: the token may not {doing} variables "
+            f"({error.answer()}); a fine-grained token needs 'Variables: write', or "
+            f"set {name}={value} by hand in Settings > Secrets and variables > Actions"
+        )
+
+
 # -- the run ---------------------------------------------------------------------------
 
 
@@ -1551,6 +1675,8 @@ def run(options: Options, environ: Mapping[str, str]) -> int:
         outcomes.append(apply_labels(writer, repo, policy.labels))
     if policy.private_vulnerability_reporting:
         outcomes.append(enable_vulnerability_reporting(writer, repo))
+    if policy.pages is not None:
+        outcomes.append(apply_pages(writer, repo, policy.pages))
     if options.dry_run:
         print(json.dumps(writer.plan, indent=2))
         unread = "" if writer.can_read else "; without a token: reviewers left out"
