@@ -310,7 +310,8 @@ class Expression:
         if text in literal:
             return literal[text]
         if self.peek() == ("op", "("):
-            return self.call(text.lower())
+            # Property and index access apply to a call's result too: fromJSON(x)[0].
+            return self.postfix(self.call(text.lower()))
         return self.path(text)
 
     def call(self, name: str) -> Any:
@@ -330,7 +331,9 @@ class Expression:
     def path(self, root: str) -> Any:
         # A context the model leaves out (secrets, vars, steps, env, runner) is unknown; inside a
         # modelled context a missing key is null, as GitHub makes it.
-        current: Any = self.context.get(root, UNKNOWN)
+        return self.postfix(self.context.get(root, UNKNOWN))
+
+    def postfix(self, current: Any) -> Any:
         while self.peek() in (("op", "."), ("op", "[")):
             if self.take()[1] == ".":
                 key: Any = self.take()[1]

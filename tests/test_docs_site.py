@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib
 import re
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +32,20 @@ from support.validators import TOOLS
 
 SITE = "docs/_build/html"
 # The command .github/workflows/docs.yml runs, and the API check after it.
-BUILD = ("uv", "run", "--no-sync", "sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", SITE)
+BUILD = (
+    "uv",
+    "run",
+    "--no-sync",
+    "sphinx-build",
+    "-E",
+    "-W",
+    "--keep-going",
+    "-n",
+    "-b",
+    "html",
+    "docs",
+    SITE,
+)
 CHECK = ("uv", "run", "--no-sync", "python", ".github/scripts/docs_check.py", SITE)
 PAGES = ("index", "api", "deployment", "contributing", "changelog")
 SCREENSHOTS = TEMPLATE / "test-results" / "browser"
@@ -90,21 +105,45 @@ def test_only_the_publish_job_may_write_pages_and_it_runs_nothing_of_the_reposit
     assert publish["environment"]["name"] == "github-pages"
     assert publish["concurrency"] == {"group": "pages", "cancel-in-progress": False}
     [step] = publish["steps"]
-    assert set(step) == {"name", "id", "uses"}
+    assert set(step) == {"name", "id", "uses", "with"}
     assert re.fullmatch(r"actions/deploy-pages@[0-9a-f]{40}", step["uses"])
+    # The artifact of this run's docs job, named per attempt so a re-run can upload again.
+    assert step["with"] == {"artifact_name": "${{ needs.docs.outputs.artifact }}"}
     assert set(publish["needs"]) == {"docs", "ci-passed"}
     for condition in (
         "vars.PAGES_ENABLED == 'true'",
         "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)",
         "needs.ci-passed.result == 'success'",
+        "(!github.event.repository.private || vars.PAGES_PUBLISH_PRIVATE == 'true')",
     ):
         assert condition in publish["if"]
     # The site is in the gate: a broken link blocks the merge.
     assert "docs" in jobs["ci-passed"]["needs"]
     site_job = project.yaml(".github/workflows/docs.yml")["jobs"]["site"]
     assert site_job["permissions"] == {"contents": "read"}
-    uses = [step.get("uses", "") for step in site_job["steps"]]
-    assert any(re.fullmatch(r"actions/upload-pages-artifact@[0-9a-f]{40}", u) for u in uses)
+    [upload] = [step for step in site_job["steps"] if "upload-pages-artifact@" in step.get("uses", "")]
+    assert re.fullmatch(r"actions/upload-pages-artifact@[0-9a-f]{40}", upload["uses"])
+    per_attempt = "github-pages-${{ github.run_attempt }}"
+    assert upload["with"]["name"] == site_job["outputs"]["artifact"] == per_attempt
+    # The job that builds what main publishes restores no cache another job could have saved.
+    [setup] = [step for step in site_job["steps"] if "setup-python-uv" in step.get("uses", "")]
+    assert setup["with"]["cache"] == "false"
+
+
+@pytest.mark.render
+def test_the_pull_request_cost_counts_the_docs_job(bake: Bake) -> None:
+    """ci_cost.py follows ci.yml's call into docs.yml (its python-version is fromJSON(...)[0]):
+    the site costs one Linux job per pull request, and publishing none."""
+    sys.path.insert(0, str(TEMPLATE / "benchmarks"))
+    try:
+        ci_cost = importlib.import_module("ci_cost")
+    finally:
+        sys.path.remove(str(TEMPLATE / "benchmarks"))
+    project = bake(**BAKES["library"])
+    (pull_request,) = ci_cost.measure(project.path, [ci_cost.EVENTS["pull_request"]], private=False)
+    ran = [job.path for job in pull_request.ran.ran]
+    assert "ci/docs/site" in ran
+    assert not any("publish-docs" in path for path in ran)
 
 
 @pytest.mark.project
@@ -178,13 +217,65 @@ def test_broken_links_pages_and_api_entries_fail_naming_the_place(bake: Bake, tm
     checked = project.run(*CHECK, check=False)
     assert checked.returncode == 1
     assert f"{project.package}.greet is in __all__ but not on the API page" in checked.stdout
+    # An anchor typed into the page is no documentation: the check reads Sphinx's inventory.
+    api.write_text(api_text + f'\n<span id="{project.package}.greet"></span>\n', encoding="utf-8")
+    status, said = build(project)
+    assert status == 0, said
+    assert project.run(*CHECK, check=False).returncode == 1
+    api.write_text(api_text, encoding="utf-8")
     greeting.write_text(source, encoding="utf-8")
+
+    # A list built in steps cannot be read without importing the package: refused, not skipped.
+    init = project.path / "src" / project.package / "__init__.py"
+    init_text = init.read_text(encoding="utf-8")
+    init.write_text(init_text + '\n__all__ += ["greeting"]\n', encoding="utf-8")
+    refused = project.run(*CHECK, check=False)
+    assert refused.returncode == 1
+    assert "write __all__ once" in refused.stdout
+    init.write_text(init_text, encoding="utf-8")
 
     # An `automodule` that lost its `:members:` builds too, and the check catches it.
     api.write_text(api_text.replace("   :members:\n", ""), encoding="utf-8")
     status, said = build(project)
     assert status == 0, said
     assert project.run(*CHECK, check=False).returncode == 1
+
+
+@pytest.mark.project
+def test_other_packages_types_pass_and_a_reference_to_a_missing_own_object_fails(
+    bake: Bake, tmp_path: Path
+) -> None:
+    """A typed public function (pathlib.Path) builds offline; a docstring that names an object
+    of the package that does not exist still fails the build."""
+    project = synced(bake, "library", tmp_path / "project")
+    package = project.path / "src" / project.package
+    (package / "names.py").write_text(
+        '"""Names read from a file."""\n\nfrom pathlib import Path\n\n\n'
+        "def load_names(path: Path) -> list[str]:\n"
+        '    """Read one name per line, as :func:`REFERENCE` expects them.\n\n'
+        "    Args:\n        path: The file.\n\n    Returns:\n        The names.\n"
+        '    """\n    return path.read_text(encoding="utf-8").split()\n',
+        encoding="utf-8",
+    )
+    init = package / "__init__.py"
+    init.write_text(
+        init.read_text(encoding="utf-8")
+        .replace("from importlib.metadata import version\n", "from importlib.metadata import version\n\n"
+                 f"from {project.package}.names import load_names\n")
+        .replace('__all__ = ["__version__", "greet"]', '__all__ = ["__version__", "greet", "load_names"]'),
+        encoding="utf-8",
+    )  # fmt: skip
+    names = package / "names.py"
+    text = names.read_text(encoding="utf-8")
+    names.write_text(text.replace("REFERENCE", f"{project.package}.greet"), encoding="utf-8")
+    status, said = build(project)
+    assert status == 0, said
+    assert "documents all 2 public names" in project.run(*CHECK).stdout
+
+    names.write_text(text.replace("REFERENCE", f"{project.package}.great"), encoding="utf-8")
+    status, said = build(project)
+    assert status != 0
+    assert f"{project.package}.great" in said
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import hashlib
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Bake
@@ -69,9 +70,12 @@ def test_a_push_to_main_publishes_the_site_it_built(bake: Bake, tmp_path: Path) 
     run.assert_job("publish the documentation site", "success")
     (upload,) = run.records(UPLOAD)
     (deploy,) = run.records(DEPLOY)
-    assert upload["name"] == deploy["artifact_name"] == "github-pages"
+    # One artifact name per attempt (act's run_attempt is 1), handed to deploy-pages.
+    assert upload["name"] == deploy["artifact_name"] == "github-pages-1"
     assert upload["path"] == SITE
     assert upload["site"] == {"index.html": True, "api.html": True, "searchindex.js": True}
+    # The stand-in refuses an artifact other than the one uploaded; the real deploy-pages takes
+    # the run's artifact of that name, which only this run's jobs can upload.
     assert deploy["sha256"] == upload["sha256"]
     assert deploy["page_url"] == "https://your-github-name.github.io/example-pipeline-package/"
     publish_log = run.job("publish the documentation site").text()
@@ -111,28 +115,32 @@ def test_a_broken_link_fails_the_docs_job_and_the_gate(bake: Bake, tmp_path: Pat
     assert gate.result("publish-docs") in {"skipped", "not run"}
 
 
+PRIVATE = {"repository": {"private": True}}
+
+
 @pytest.mark.parametrize(
-    ("event", "variables"),
+    ("event", "variables", "payload"),
     [
-        pytest.param("pull_request", ENABLED, id="pull-request"),
-        pytest.param("push", {}, id="push-before-pages-is-set-up"),
-        pytest.param("schedule", ENABLED, id="nightly"),
+        pytest.param("pull_request", ENABLED, {}, id="pull-request"),
+        pytest.param("push", {}, {}, id="push-before-pages-is-set-up"),
+        pytest.param("push", ENABLED, PRIVATE, id="push-in-a-private-repository"),
+        pytest.param("schedule", ENABLED, {}, id="nightly"),
     ],
 )
 def test_the_site_is_built_everywhere_and_published_from_main_pushes_only(
-    bake: Bake, tmp_path: Path, event: str, variables: dict[str, str]
+    bake: Bake, tmp_path: Path, event: str, variables: dict[str, str], payload: dict[str, Any]
 ) -> None:
     """Every event builds and attaches the site; publishing is skipped for all of these."""
     project = private(bake, tmp_path)
     if event == "pull_request":
         commit_all(project, "A change under review", branch="feature")
-    run = rehearse(project, event, workflow="ci.yml", job="docs", variables=variables)
+    run = rehearse(project, event, workflow="ci.yml", job="docs", variables=variables, event_payload=payload)
     report(run, f"{event}, docs job, variables {sorted(variables)}")
     run.assert_job("build the site", "success")
     (upload,) = run.records(UPLOAD)
     assert upload["site"] == {"index.html": True, "api.html": True, "searchindex.js": True}
     assert upload["retention_days"] == "7"
-    notice = "The site was built but not published: GitHub Pages is not set up yet"
+    notice = "The site was built but not published: GitHub Pages is not set up yet, or the"
     assert (notice in run.job("build the site").text()) == (event == "push")
     gate = replay_downstream(run, ["publish-docs"], results={"ci-passed": "success"}, variables=variables)
     show(gate, f"{event}: publish-docs replayed after a green gate")

@@ -1352,35 +1352,63 @@ def test_pages_and_its_variable_are_switched_on_once(run: Run, github: FakeGitHu
     assert github.calls_to(UPDATE_PAGES) == github.calls_to(UPDATE_VARIABLE) == []
 
 
-def test_a_branch_published_site_and_a_changed_variable_are_brought_back(
-    run: Run, github: FakeGitHub, bake: Bake
-) -> None:
-    demo(github).pages = {"build_type": "legacy", "url": "", "status": None, "cname": None,
-                          "custom_404": False, "public": True, "html_url": ""}  # fmt: skip
+def test_a_changed_variable_is_brought_back(run: Run, github: FakeGitHub, bake: Bake) -> None:
     demo(github).variables["PAGES_ENABLED"] = {"value": "false", "created_at": "", "updated_at": ""}
 
     result = run(baked=bake(**DOCS))
 
     assert result.returncode == 0, result.stderr
-    [update] = github.calls_to(UPDATE_PAGES)
-    assert update.body == {"build_type": "workflow"}
     [variable] = github.calls_to(UPDATE_VARIABLE)
     assert variable.body == {"name": "PAGES_ENABLED", "value": "true"}
-    assert "(was legacy)" in result.stdout
+    assert "variable PAGES_ENABLED: set to true" in result.stdout
 
 
-def test_a_private_repository_gets_no_public_site(run: Run, github: FakeGitHub, bake: Bake) -> None:
-    demo(github).private = True
-    demo(github).plan = "team"
+def test_a_site_published_from_a_branch_is_left_alone(run: Run, github: FakeGitHub, bake: Bake) -> None:
+    """A hand-made gh-pages site, maybe on a custom domain: the owner switches, not the script."""
+    demo(github).pages = {
+        "build_type": "legacy",
+        "url": "",
+        "status": "built",
+        "cname": "docs.example.org",
+        "custom_404": False,
+        "public": True,
+        "html_url": "https://docs.example.org/",
+    }
 
     result = run(baked=bake(**DOCS))
 
     assert result.returncode == 0, result.stderr
-    pages = [line for line in warnings(result) if "GitHub Pages" in line]
-    assert len(pages) == 1
+    [line] = warnings(result)
+    assert "GitHub Pages left as it is" in line
+    assert "https://docs.example.org/" in line
+    assert "Source: GitHub Actions" in line
+    assert github.calls_to(UPDATE_PAGES) == []
+    assert github.calls_to(GET_VARIABLE) == github.calls_to(CREATE_VARIABLE) == []
+    assert demo(github).pages["build_type"] == "legacy"
+
+
+@pytest.mark.parametrize("online", [False, True], ids=["no-site", "site-online"])
+def test_a_private_repository_gets_no_public_site(
+    run: Run, github: FakeGitHub, bake: Bake, online: bool
+) -> None:
+    """Made private after the site went up, the owner hears that it is still online."""
+    demo(github).private = True
+    demo(github).plan = "team"
+    if online:
+        demo(github).pages = {"build_type": "workflow", "url": "", "status": "built", "cname": None,
+                              "custom_404": False, "public": True,
+                              "html_url": "https://octo.github.io/demo/"}  # fmt: skip
+
+    result = run(baked=bake(**DOCS))
+
+    assert result.returncode == 0, result.stderr
+    pages = [line for line in warnings(result) if "Pages" in line]
     assert "is private" in pages[0]
-    assert github.calls_to(GET_PAGES) == github.calls_to(CREATE_PAGES) == []
-    assert github.calls_to(CREATE_VARIABLE) == []
+    assert len(pages) == (2 if online else 1)
+    if online:
+        assert "is online at https://octo.github.io/demo/" in pages[1]
+    assert github.calls_to(CREATE_PAGES) == github.calls_to(UPDATE_PAGES) == []
+    assert github.calls_to(CREATE_VARIABLE) == github.calls_to(UPDATE_VARIABLE) == []
 
 
 @pytest.mark.parametrize(

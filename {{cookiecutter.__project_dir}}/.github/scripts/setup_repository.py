@@ -33,11 +33,13 @@ script):
    vulnerability" form that SECURITY.md links to (public repositories). A token that may
    not write labels, or a repository that cannot have the form, only warns.
 4. "pages" in .github/repository.json (a bake with the documentation site): GitHub
-   Pages, published by workflows ({"build_type": "workflow"}: created, or switched
-   from a branch source), then the Actions variable PAGES_ENABLED=true, which lets
-   ci.yml's publish-docs job deploy. Not on a private repository, whose Pages site
-   would be public on every plan but Enterprise Cloud: there it warns and changes
-   neither. A token that may not write Pages or variables only warns.
+   Pages, published by workflows ({"build_type": "workflow"}, created when Pages is
+   off), then the Actions variable PAGES_ENABLED=true, which lets ci.yml's
+   publish-docs job deploy. A site already published from a branch is left as it is
+   (it may be a hand-made site on a custom domain), with a warning saying how to
+   switch. Not on a private repository, whose Pages site would be public on every plan
+   but Enterprise Cloud: there it warns (twice if a site is already online) and
+   changes neither. A token that may not write Pages or variables only warns.
 
 "~DEFAULT_BRANCH", GitHub's ruleset name for the default branch, may also name it in
 an environment's branch policies; the script puts in the real name there.
@@ -1554,30 +1556,40 @@ def existing(writer: Writer, path: str, action: str) -> Any:
 def apply_pages(writer: Writer, repo: Repo, pages: Json) -> Outcome:
     """Publish Pages from workflows, then set the variable that lets ci.yml deploy."""
     outcome = Outcome(writer.dry_run)
-    if repo.private:
-        outcome.warn(
-            f"GitHub Pages not switched on: {repo.full_name} is private, and its Pages "
-            "site would be public on every plan but Enterprise Cloud; the site is "
-            "still built and attached to every run (docs/deployment.md, "
-            "'Documentation site', says how to publish it anyway)"
-        )
-        return outcome
     path = f"{repo.path}/pages"
     doing = "read"
     try:
         site = existing(writer, path, f"read the Pages site of {repo.full_name}")
+        if site is not None and not isinstance(site, dict):
+            raise UserError(f"GitHub sent no Pages site for {repo.full_name}", EXIT_API)
+        if repo.private:
+            outcome.warn(
+                f"GitHub Pages not switched on: {repo.full_name} is private, and its "
+                "Pages site would be public on every plan but Enterprise Cloud; the "
+                "site is still built and attached to every run (docs/deployment.md, "
+                "'Documentation site', says how to publish it anyway)"
+            )
+            if site is not None:
+                outcome.warn(
+                    f"a Pages site of private {repo.full_name} is online at "
+                    f"{site.get('html_url') or 'its github.io address'}; publish-docs "
+                    "no longer deploys to it, but it stays until you unpublish it "
+                    "(Settings > Pages)"
+                )
+            return outcome
         if site is None:
             doing = "create"
             writer.write("POST", path, action="switch GitHub Pages on", body=pages)
             outcome.note("GitHub Pages: on, published by workflows")
         elif site.get("build_type") != pages["build_type"]:
-            doing = "update"
-            writer.write(
-                "PUT", path, action="publish GitHub Pages from workflows", body=pages
+            outcome.warn(
+                "GitHub Pages left as it is: it publishes "
+                f"{site.get('html_url') or 'a site'} from a branch "
+                f"({site.get('build_type')}), which the documentation site would "
+                "replace; to publish it instead, choose Settings > Pages > Source: "
+                "GitHub Actions and run this again"
             )
-            outcome.note(
-                f"GitHub Pages: published by workflows (was {site.get('build_type')})"
-            )
+            return outcome
         else:
             outcome.note("GitHub Pages: as in the data")
     except ApiError as error:
