@@ -6,6 +6,7 @@ the inputs it declares), so a node stand-in can refuse a key the real action doe
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -46,3 +47,18 @@ def read_inputs(action_dir: Path, action: str, title: str) -> dict[str, str]:
         names = ", ".join(key.removeprefix("INPUT_").lower() for key in unknown)
         fail(title, f"unexpected input(s) {names}; {action} has: {', '.join(sorted(declared))}")
     return {name: os.environ.get(env_key(name), "") for name in declared}
+
+
+def append_record(file_name: str, record: dict[str, object]) -> None:
+    """Add one JSON line to $REHEARSAL_RECORDS/file_name, where the tests read it."""
+    folder = Path(os.environ["REHEARSAL_RECORDS"])
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / file_name).open("a", encoding="utf-8") as sink:
+        sink.write(json.dumps(record) + "\n")
+
+
+def set_outputs(**values: str) -> None:
+    """Write the step's outputs, as an action does through $GITHUB_OUTPUT."""
+    if output := os.environ.get("GITHUB_OUTPUT"):
+        with Path(output).open("a", encoding="utf-8") as sink:
+            sink.writelines(f"{name}={value}\n" for name, value in values.items())

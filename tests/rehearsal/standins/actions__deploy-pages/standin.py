@@ -62,15 +62,12 @@ def main() -> int:
         "page_url": page_url,
         "preview": inputs["preview"],
     }
-    with (records / RECORD).open("a", encoding="utf-8") as sink:
-        sink.write(json.dumps(record) + "\n")
+    node_action.append_record(RECORD, record)
     print(
         f"stand-in deploy-pages: artifact {name} (sha256 {digest}) checked and unpacked into {site}; "
         "GitHub Pages is out of reach, so nothing was published"
     )
-    if output := os.environ.get("GITHUB_OUTPUT"):
-        with Path(output).open("a", encoding="utf-8") as sink:
-            sink.write(f"page_url={page_url}\n")
+    node_action.set_outputs(page_url=page_url)
     return 0
 
 

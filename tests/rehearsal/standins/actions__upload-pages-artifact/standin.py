@@ -4,7 +4,6 @@ this run's artifact (see action.yml)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 import tarfile
@@ -71,17 +70,12 @@ def main() -> int:
         "sha256": digest,
         "site": {page: page in relative for page in SITE_FILES},
     }
-    records = Path(os.environ["REHEARSAL_RECORDS"])
-    records.mkdir(parents=True, exist_ok=True)
-    with (records / RECORD).open("a", encoding="utf-8") as sink:
-        sink.write(json.dumps(record) + "\n")
+    node_action.append_record(RECORD, record)
     print(
         f"stand-in upload-pages-artifact: {name}: {len(relative)} files from {inputs['path']},"
         f" sha256 {digest}"
     )
-    if output := os.environ.get("GITHUB_OUTPUT"):
-        with Path(output).open("a", encoding="utf-8") as sink:
-            sink.write(f"artifact_id={int(digest[:8], 16)}\n")
+    node_action.set_outputs(artifact_id=str(int(digest[:8], 16)))
     return 0
 
 
