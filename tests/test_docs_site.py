@@ -11,6 +11,7 @@ finds it. Screenshots go to test-results/browser/<bake>/ on passes and failures 
 
 from __future__ import annotations
 
+import ast
 import functools
 import http.server
 import importlib
@@ -25,6 +26,7 @@ from typing import Any
 
 import pytest
 from conftest import Bake, Project
+from support import markdown
 from support.background import serving
 from support.machine import need_python, need_tool
 from support.options import TEMPLATE
@@ -128,6 +130,23 @@ def test_only_the_publish_job_may_write_pages_and_it_runs_nothing_of_the_reposit
     # The job that builds what main publishes restores no cache another job could have saved.
     [setup] = [step for step in site_job["steps"] if "setup-python-uv" in step.get("uses", "")]
     assert setup["with"]["cache"] == "false"
+
+
+@pytest.mark.render
+def test_the_name_and_description_show_as_typed(bake: Bake) -> None:
+    """The home page's title and the one Sphinx reads hold any name, markup characters and all."""
+    name, description = 'Zo\u00eb\'s "Tool" \\ x *bold* <b>', "Parse *all* the <things> | fast"
+    project = bake(kind="library", docs="github-pages", project_name=name, description=description)
+    assert markdown.shown(project.text("docs/index.md"))[:2] == [("h1", name), ("p", description)]
+    settings = ast.parse(project.text("docs/conf.py"))
+    values = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in settings.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id in {"project", "author"}
+    }
+    assert values == {"project": name, "author": project.answers["author_name"]}
 
 
 @pytest.mark.render
