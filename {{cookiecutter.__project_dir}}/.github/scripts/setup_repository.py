@@ -1465,6 +1465,18 @@ def apply_workflow_permissions(writer: Writer, repo: Repo, settings: Json) -> Ou
     return outcome
 
 
+def read_if_present(writer: Writer, path: str, action: str) -> Any:
+    """What GET answers at path; None when it is not there (404) or without a token."""
+    if not writer.can_read:
+        return None
+    try:
+        return writer.read().request("GET", path, action=action).data
+    except ApiError as error:
+        if error.status != HTTPStatus.NOT_FOUND:
+            raise
+        return None
+
+
 def apply_labels(writer: Writer, repo: Repo, labels: list[Json]) -> Outcome:
     """Create each label, or bring its colour and description back to the data's."""
     outcome = Outcome(writer.dry_run)
@@ -1473,18 +1485,8 @@ def apply_labels(writer: Writer, repo: Repo, labels: list[Json]) -> Outcome:
         path = f"{repo.path}/labels/{urllib.parse.quote(name, safe='')}"
         doing = "read"
         try:
-            existing = None
-            if writer.can_read:
-                try:
-                    existing = (
-                        writer.read()
-                        .request("GET", path, action=f"read the label {name!r}")
-                        .data
-                    )
-                except ApiError as error:
-                    if error.status != HTTPStatus.NOT_FOUND:
-                        raise
-            if existing is None:
+            found = read_if_present(writer, path, f"read the label {name!r}")
+            if found is None:
                 doing = "create"
                 writer.write(
                     "POST",
@@ -1494,7 +1496,7 @@ def apply_labels(writer: Writer, repo: Repo, labels: list[Json]) -> Outcome:
                 )
                 outcome.note(f"label {name!r}: created")
             elif any(
-                str(existing.get(key) or "").casefold() != label[key].casefold()
+                str(found.get(key) or "").casefold() != label[key].casefold()
                 for key in ("color", "description")
             ):
                 doing = "update"
@@ -1541,25 +1543,13 @@ def enable_vulnerability_reporting(writer: Writer, repo: Repo) -> Outcome:
 # -- 4. GitHub Pages, for the documentation site ---------------------------------------
 
 
-def existing(writer: Writer, path: str, action: str) -> Any:
-    """What GET answers at path; None when it is not there (404) or without a token."""
-    if not writer.can_read:
-        return None
-    try:
-        return writer.read().request("GET", path, action=action).data
-    except ApiError as error:
-        if error.status != HTTPStatus.NOT_FOUND:
-            raise
-        return None
-
-
 def apply_pages(writer: Writer, repo: Repo, pages: Json) -> Outcome:
     """Publish Pages from workflows, then set the variable that lets ci.yml deploy."""
     outcome = Outcome(writer.dry_run)
     path = f"{repo.path}/pages"
     doing = "read"
     try:
-        site = existing(writer, path, f"read the Pages site of {repo.full_name}")
+        site = read_if_present(writer, path, f"read the Pages site of {repo.full_name}")
         if site is not None and not isinstance(site, dict):
             raise UserError(f"GitHub sent no Pages site for {repo.full_name}", EXIT_API)
         if repo.private:
@@ -1613,7 +1603,7 @@ def set_variable(
     path = f"{repo.path}/actions/variables/{name}"
     doing = "read"
     try:
-        found = existing(writer, path, f"read the variable {name}")
+        found = read_if_present(writer, path, f"read the variable {name}")
         if found is None:
             doing = "create"
             writer.write(
