@@ -17,9 +17,10 @@ not on the official python image, whose size and start-up differ:
 - sizes: the runtime image and the stand-in base, uncompressed, as `podman images` counts.
 
 A step's time is from its STEP line in buildah's output to the next one (or the build's end),
-so it includes committing the step's layer. buildah runs with the vfs driver (every layer a
-full copy) and chroot isolation, the only combination that works on this machine; overlay on a
-Docker or Podman host is faster. The debootstrap of the stand-in (about a minute, once) is
+so it includes committing the step's layer. buildah runs with chroot isolation and the
+kernel's overlay driver where it mounts here (else vfs, where every layer is a full copy of the
+root file system and a rebuild is no faster than a cold build); the first line of the output
+names the driver used. The debootstrap of the stand-in (about a minute, once) is
 not timed; its tarball is kept under PIPELINE_TEMPLATE_CACHE/containers, else
 ~/.cache/pipeline-template/containers. Needs root, buildah, podman and debootstrap.
 
@@ -56,6 +57,7 @@ from support.containers import (
     Storage,
     cache_dir,
     private_storage,
+    storage_driver,
 )
 
 BUILD_ARGS = {"VERSION": "0.1.0", "REVISION": "benchmark", "SOURCE": "https://example.invalid/benchmark"}
@@ -224,12 +226,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         if args.keep is None:
+            Storage(work / "containers").remove()  # its overlay mounts first
             shutil.rmtree(work, ignore_errors=True)
     width = max(len(name) for name, _ in rows)
     what = "service" if args.kind == "service" else f"cli={args.cli}"
     print(
         f"Container image of a {what} bake on the stand-in base {STAND_IN_IMAGE} "
-        f"(buildah, vfs, chroot; {os.uname().release}; load average {load:.1f} before, "
+        f"(buildah, {storage_driver()}, chroot; {os.uname().release}; load average {load:.1f} before, "
         f"{os.getloadavg()[0]:.1f} after)"
     )
     print(f"| {'what':{width}} | figure |")

@@ -14,12 +14,13 @@ import json
 import os
 import re
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import Bake, Project
-from support.containers import CACHED_LINE, STAND_IN_PYTHON, STEP_LINE, Storage, cache_dir, private_storage
+from support.containers import CACHED_LINE, STAND_IN_PYTHON, STEP_LINE, Storage, cache_dir, shared_storage
 
 CONTAINER_BAKE = {"container": "ghcr", "python_max": STAND_IN_PYTHON}
 BUILD_ARGS = {
@@ -37,9 +38,9 @@ def _shared_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def storage(tmp_path_factory: pytest.TempPathFactory) -> tuple[Storage, str]:
-    shared = _shared_tmp(tmp_path_factory)
-    return private_storage(shared / "containers", cache_dir())
+def storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Storage, str]]:
+    with shared_storage(_shared_tmp(tmp_path_factory) / "containers", cache_dir()) as made:
+        yield made
 
 
 def locked_copy(bake: Bake, destination: Path) -> Project:

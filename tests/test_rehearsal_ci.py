@@ -8,6 +8,7 @@ wall time and which jobs ran, which were skipped and why (run with -rA to see th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -246,11 +247,12 @@ def test_push_to_main_runs_the_full_matrix_and_install_checks(bake: Bake, tmp_pa
 
 
 @pytest.fixture(scope="module")
-def image_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def image_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The all-options bake has an image: its pull request's image job builds it for real, on
     the stand-in base (tests/support/containers.py), with the docker shim on PATH."""
     storage, base = private_storage(tmp_path_factory.mktemp("containers"), cache_dir())
-    return {**release_env({}), **storage.env, "REHEARSAL_BASE_IMAGE": base}
+    yield {**release_env({}), **storage.env, "REHEARSAL_BASE_IMAGE": base}
+    storage.remove()
 
 
 def test_pull_request_on_the_all_options_bake_is_green(

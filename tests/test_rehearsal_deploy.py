@@ -75,9 +75,11 @@ NOT_HERE = (
 
 
 @pytest.fixture(scope="module")
-def containers(tmp_path_factory: pytest.TempPathFactory) -> tuple[Storage, str]:
+def containers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Storage, str]]:
     need_registry_tools("the deployment rehearsal builds, pushes and runs the baked image")
-    return private_storage(tmp_path_factory.mktemp("containers"), cache_dir())
+    storage, base = private_storage(tmp_path_factory.mktemp("containers"), cache_dir())
+    yield storage, base
+    storage.remove()
 
 
 @pytest.fixture

@@ -2,13 +2,14 @@
 `publish-image`, run with act on this host against real builds and a real local registry.
 
 No Docker daemon and no reachable registry here, so: the Dockerfile is built byte for byte
-by buildah on a local stand-in base (its first FROM replaced with `--from`), in a private vfs
+by buildah on a local stand-in base (its first FROM replaced with `--from`), in a private
 storage (tests/support/containers.py); `docker run` in the workflow is a shim
 (tests/rehearsal/bin/docker) over `buildah run`; ghcr.io is Debian's docker-registry on
 127.0.0.1 (REHEARSAL_REGISTRY_MAP, tests/support/container_registry.py). The stand-ins are in
 tests/rehearsal/standins/_lib/container_actions.py. What cannot run here is printed by every test (NOT_HERE).
 
-Each scenario builds the image once (minutes on the vfs driver): run with -s to see timings.
+Each scenario builds the image once (minutes on the vfs driver, where overlay cannot mount):
+run with -s to see timings.
 """
 
 from __future__ import annotations
@@ -51,12 +52,13 @@ NOT_HERE = (
 
 
 @pytest.fixture(scope="module")
-def containers(tmp_path_factory: pytest.TempPathFactory) -> tuple[Storage, str]:
+def containers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Storage, str]]:
     need_registry_tools("the image rehearsal builds, pushes and runs the baked image")
     started = time.monotonic()
     storage, base = private_storage(tmp_path_factory.mktemp("containers"), cache_dir())
     print(f"\n[image rehearsal] stand-in base {base} ready in {time.monotonic() - started:.1f}s")
-    return storage, base
+    yield storage, base
+    storage.remove()
 
 
 @pytest.fixture

@@ -11,9 +11,12 @@ trusts the public CAs (a proxy here re-signs PyPI's TLS). `buildah bud --from` r
 the first FROM, the `base` stage, and nothing else.
 
 Everything happens in a private containers storage (`--root`/`--runroot` and a storage.conf
-named by CONTAINERS_STORAGE_CONF, the vfs driver, chroot isolation: what works on this machine,
-see /work/shared/platform-notes.md), so the tests never read or write the user's images; the
-rehearsal's stand-ins reach the same storage through `Storage.env`. The debootstrap tree is
+named by CONTAINERS_STORAGE_CONF, chroot isolation), so the tests never read or write the user's
+images; the rehearsal's stand-ins reach the same storage through `Storage.env`. The driver is the
+kernel's overlay where a probe mounts one here (as root it does), else vfs, which works anywhere
+but copies the whole root file system for every layer: about 300 MB a step, 27 GB in one run of
+the suite, which filled a CI machine's disk. PIPELINE_STORAGE_DRIVER=vfs|overlay skips the probe.
+A storage made for one module is removed when the module is done (`Storage.remove`). The debootstrap tree is
 made once per cache directory and kept as a tarball (`cache_dir`): PIPELINE_TEMPLATE_CACHE/
 containers when that is set (CI may keep it across runs), else ~/.cache/pipeline-template/
 containers. The registry the rehearsal pushes to is tests/support/container_registry.py.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -142,6 +146,46 @@ def succeeded(
     return done
 
 
+DRIVERS = ("overlay", "vfs")
+
+
+@functools.cache
+def storage_driver() -> str:
+    """overlay when PIPELINE_STORAGE_DRIVER says so or a probe can mount one here, else vfs."""
+    chosen = os.environ.get("PIPELINE_STORAGE_DRIVER", "")
+    if chosen:
+        if chosen not in DRIVERS:
+            raise ValueError(f"PIPELINE_STORAGE_DRIVER={chosen!r}: expected one of {', '.join(DRIVERS)}")
+        return chosen
+    with tempfile.TemporaryDirectory(prefix="pipeline-driver-probe-", ignore_cleanup_errors=True) as probe:
+        flags = ["--root", f"{probe}/root", "--runroot", f"{probe}/run", "--storage-driver", "overlay"]
+
+        def buildah(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                ["buildah", *flags, *args], capture_output=True, text=True, timeout=120, check=False
+            )
+
+        created = buildah("from", "scratch")
+        name = created.stdout.strip().splitlines()[-1] if created.returncode == 0 else ""
+        mounted = bool(name) and buildah("mount", name).returncode == 0
+        if name:
+            buildah("rm", "--all")
+        _unmount_under(Path(probe))
+    return "overlay" if mounted else "vfs"
+
+
+def _unmount_under(root: Path) -> None:
+    """Unmount whatever is still mounted under root, deepest first (overlay leaves a bind mount)."""
+    prefix = str(root.resolve()) + "/"
+    points = [
+        line.split()[1]
+        for line in Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+        if (line.split()[1] + "/").startswith(prefix)
+    ]
+    for point in sorted(points, key=len, reverse=True):
+        subprocess.run(["umount", point], capture_output=True, check=False)
+
+
 @dataclass(frozen=True)
 class Storage:
     """A private containers storage and the buildah/podman commands bound to it."""
@@ -162,7 +206,8 @@ class Storage:
         """Write the storage.conf (and an empty credentials file) that `env` names."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.conf.write_text(
-            f'[storage]\ndriver = "vfs"\nrunroot = "{self.runroot}"\ngraphroot = "{self.root / "storage"}"\n',
+            f'[storage]\ndriver = "{storage_driver()}"\nrunroot = "{self.runroot}"\n'
+            f'graphroot = "{self.root / "storage"}"\n',
             encoding="utf-8",
         )
         # podman keeps its own state in a tmp dir, /run/libpod unless told otherwise, shared by
@@ -183,8 +228,16 @@ class Storage:
             "--runroot",
             str(self.runroot),
             "--storage-driver",
-            "vfs",
+            storage_driver(),
         ]
+
+    def remove(self) -> None:
+        """Delete the storage and its runroot: containers first, then any mount left, then files."""
+        if self.root.exists():
+            self.buildah("rm", "--all", check=False)
+            _unmount_under(self.root)
+            shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.runroot, ignore_errors=True)
 
     @property
     def env(self) -> dict[str, str]:
@@ -356,6 +409,24 @@ def private_storage(root: Path, cache: Path) -> tuple[Storage, str]:
     need_machine()
     storage = Storage(root).create()
     return storage, storage.import_stand_in(stand_in_tarball(cache))
+
+
+@contextlib.contextmanager
+def shared_storage(root: Path, cache: Path) -> Iterator[tuple[Storage, str]]:
+    """`private_storage(root, cache)` for several xdist workers at once, so their builds share
+    layers; the last worker to leave removes it (one that comes later makes it again)."""
+    users = root.with_name(f"{root.name}.users")
+    lock = root.with_name(f"{root.name}.lock")
+    with _locked(lock):
+        users.write_text(str((int(users.read_text()) if users.exists() else 0) + 1))
+    try:
+        yield private_storage(root, cache)
+    finally:
+        with _locked(lock):
+            left = int(users.read_text()) - 1
+            users.write_text(str(left))
+            if left == 0:
+                Storage(root).remove()
 
 
 def cache_dir() -> Path:
