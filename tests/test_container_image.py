@@ -20,7 +20,15 @@ from pathlib import Path
 
 import pytest
 from conftest import Bake, Project
-from support.containers import CACHED_LINE, STAND_IN_PYTHON, STEP_LINE, Storage, cache_dir, shared_storage
+from support.containers import (
+    CACHED_LINE,
+    STAND_IN_PYTHON,
+    STEP_LINE,
+    Storage,
+    cache_dir,
+    private_storage,
+    shared_storage,
+)
 
 CONTAINER_BAKE = {"container": "ghcr", "python_max": STAND_IN_PYTHON}
 BUILD_ARGS = {
@@ -176,6 +184,20 @@ def test_a_source_change_rebuilds_without_the_dependency_layer(
             container, "python", "-c", f"import {project.package}; print({project.package}.REBUILT)"
         )
     assert shown.stdout.strip() == "from the edited source", shown.stdout + shown.stderr
+
+
+@pytest.mark.project
+def test_a_removed_storage_leaves_no_mount_and_no_file(tmp_path: Path) -> None:
+    """The suite's disk stays bounded: a storage with a mounted working container is unmounted
+    and deleted by `remove`, its runroot under /tmp too (vfs storages once filled CI's disk)."""
+    store, base = private_storage(tmp_path / "containers", cache_dir())
+    name = store.buildah("from", "--pull-never", base).stdout.strip().splitlines()[-1]
+    mounted = store.buildah("mount", name).stdout.strip()
+    assert mounted in Path("/proc/mounts").read_text(encoding="utf-8")
+    store.remove()
+    assert str(store.root) not in Path("/proc/mounts").read_text(encoding="utf-8")
+    assert not store.root.exists()
+    assert not store.runroot.exists()
 
 
 @pytest.mark.render
