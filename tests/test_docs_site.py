@@ -258,6 +258,23 @@ def test_broken_links_pages_and_api_entries_fail_naming_the_place(bake: Bake, tm
     status, said = build(project)
     assert status == 0, said
     assert project.run(*CHECK, check=False).returncode == 1
+    api.write_text(api_text, encoding="utf-8")
+
+    # The home page is the README between two comments, not between two headings: a heading
+    # renamed `## Installation` leaves no stray text, and a comment deleted fails the build.
+    readme = project.path / "README.md"
+    readme_text = readme.read_text(encoding="utf-8")
+    readme.write_text(readme_text.replace("## Install\n", "## Installation\n"), encoding="utf-8")
+    status, said = build(project)
+    assert status == 0, said
+    home = (project.path / SITE / "index.html").read_text(encoding="utf-8")
+    assert "pip install" in home
+    assert "ation" not in re.sub(r"<[^>]*>", " ", home).replace("Navigation", "").replace("navigation", "")
+    readme.write_text(readme_text.replace("<!-- end of the site's home page", "<!-- end"), encoding="utf-8")
+    status, said = build(project)
+    assert status != 0
+    assert "end of the site's home page" in said, said
+    readme.write_text(readme_text, encoding="utf-8")
 
 
 @pytest.mark.project
