@@ -217,10 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", type=Path, help="build in DIR and keep it (default: a temporary dir)")
     args = parser.parse_args(argv)
-    work = args.keep or Path(tempfile.mkdtemp(prefix="image-build-"))
+    # Resolved once: the storage's runroot is named by its path, which cleanup must match.
+    work = (args.keep or Path(tempfile.mkdtemp(prefix="image-build-"))).resolve()
     try:
         load = os.getloadavg()[0]
-        rows = measure(work.resolve(), args.cli, args.kind)
+        rows = measure(work, args.cli, args.kind)
     except NotHere as missing:
         print(f"image_build: {missing}", file=sys.stderr)
         return 2

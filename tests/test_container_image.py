@@ -14,6 +14,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from support.containers import (
     STEP_LINE,
     Storage,
     cache_dir,
+    mount_points,
     private_storage,
     shared_storage,
 )
@@ -188,16 +190,28 @@ def test_a_source_change_rebuilds_without_the_dependency_layer(
 
 @pytest.mark.project
 def test_a_removed_storage_leaves_no_mount_and_no_file(tmp_path: Path) -> None:
-    """The suite's disk stays bounded: a storage with a mounted working container is unmounted
-    and deleted by `remove`, its runroot under /tmp too (vfs storages once filled CI's disk)."""
-    store, base = private_storage(tmp_path / "containers", cache_dir())
-    name = store.buildah("from", "--pull-never", base).stdout.strip().splitlines()[-1]
-    mounted = store.buildah("mount", name).stdout.strip()
-    assert mounted in Path("/proc/mounts").read_text(encoding="utf-8")
-    store.remove()
-    assert str(store.root) not in Path("/proc/mounts").read_text(encoding="utf-8")
-    assert not store.root.exists()
-    assert not store.runroot.exists()
+    """The suite's disk stays bounded (vfs storages once filled CI's disk): `remove` deletes a
+    storage with a mounted working container, and its runroot under /tmp. A mount that buildah
+    does not know of (here a bind mount of a folder outside) is unmounted first, never emptied."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not the storage's\n", encoding="utf-8")
+    store, base = private_storage(tmp_path / "containers with a space", cache_dir())
+    bound = store.root / "storage" / "bound"
+    try:
+        name = store.buildah("from", "--pull-never", base).stdout.strip().splitlines()[-1]
+        mounted = store.buildah("mount", name).stdout.strip()
+        bound.mkdir(parents=True)
+        subprocess.run(["mount", "--bind", str(outside), str(bound)], check=True)
+        assert mounted in mount_points()
+        store.remove()
+        assert (outside / "keep.txt").read_text(encoding="utf-8") == "not the storage's\n"
+        assert not store.root.exists()
+        assert not store.runroot.exists()
+    finally:
+        subprocess.run(["umount", str(bound)], capture_output=True, check=False)
+        store.remove()
+    assert not [point for point in mount_points() if point.startswith(str(tmp_path))]
 
 
 @pytest.mark.render

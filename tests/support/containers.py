@@ -151,39 +151,61 @@ DRIVERS = ("overlay", "vfs")
 
 @functools.cache
 def storage_driver() -> str:
-    """overlay when PIPELINE_STORAGE_DRIVER says so or a probe can mount one here, else vfs."""
+    """overlay when PIPELINE_STORAGE_DRIVER says so or a probe can mount one here, else vfs.
+
+    The probe is a storage like the suite's (its own storage.conf, nothing of the machine's),
+    under the temporary folder, where the suite's storages are too. Call need_machine() first.
+    """
     chosen = os.environ.get("PIPELINE_STORAGE_DRIVER", "")
     if chosen:
         if chosen not in DRIVERS:
             raise ValueError(f"PIPELINE_STORAGE_DRIVER={chosen!r}: expected one of {', '.join(DRIVERS)}")
         return chosen
     with tempfile.TemporaryDirectory(prefix="pipeline-driver-probe-", ignore_cleanup_errors=True) as probe:
-        flags = ["--root", f"{probe}/root", "--runroot", f"{probe}/run", "--storage-driver", "overlay"]
+        conf = Path(probe) / "storage.conf"
+        conf.write_text(
+            f'[storage]\ndriver = "overlay"\nrunroot = "{probe}/run"\ngraphroot = "{probe}/root"\n',
+            encoding="utf-8",
+        )
+        environment = {**os.environ, "CONTAINERS_STORAGE_CONF": str(conf)}
 
-        def buildah(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                ["buildah", *flags, *args], capture_output=True, text=True, timeout=120, check=False
+        def buildah(*args: str) -> bool:
+            done = subprocess.run(
+                ["buildah", *args], env=environment, capture_output=True, text=True, timeout=120, check=False
             )
+            return done.returncode == 0
 
-        created = buildah("from", "scratch")
-        name = created.stdout.strip().splitlines()[-1] if created.returncode == 0 else ""
-        mounted = bool(name) and buildah("mount", name).returncode == 0
-        if name:
-            buildah("rm", "--all")
-        _unmount_under(Path(probe))
+        try:
+            mounted = buildah("from", "--name", "probe", "scratch") and buildah("mount", "probe")
+        except (OSError, subprocess.TimeoutExpired):
+            mounted = False
+        finally:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                buildah("rm", "--all")
+            _unmount_under(Path(probe))
     return "overlay" if mounted else "vfs"
 
 
-def _unmount_under(root: Path) -> None:
-    """Unmount whatever is still mounted under root, deepest first (overlay leaves a bind mount)."""
+def mount_points() -> list[str]:
+    """The machine's mount points, as /proc/mounts writes them with its octal escapes undone."""
+    lines = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+    return [re.sub(r"\\([0-7]{3})", lambda escape: chr(int(escape[1], 8)), line.split()[1]) for line in lines]
+
+
+def _mounted_under(root: Path) -> list[str]:
     prefix = str(root.resolve()) + "/"
-    points = [
-        line.split()[1]
-        for line in Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
-        if (line.split()[1] + "/").startswith(prefix)
-    ]
-    for point in sorted(points, key=len, reverse=True):
-        subprocess.run(["umount", point], capture_output=True, check=False)
+    return [point for point in mount_points() if (point + "/").startswith(prefix)]
+
+
+def _unmount_under(root: Path) -> None:
+    """Unmount whatever is still mounted under root, deepest first (overlay leaves a bind mount);
+    detach what is busy; raise if anything is left, since deleting root would go into it."""
+    for lazy in (False, True):
+        for point in sorted(_mounted_under(root), key=len, reverse=True):
+            subprocess.run(["umount", *(["--lazy"] if lazy else []), point], capture_output=True, check=False)
+    left = _mounted_under(root)
+    if left:
+        raise RuntimeError(f"still mounted under {root}, not deleted: {', '.join(left)}")
 
 
 @dataclass(frozen=True)
