@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 import pytest
 from conftest import Bake, Project
 from support import rehearsal
-from support.containers import cache_dir, private_storage
+from support.containers import cache_dir, temporary_storage
 from support.next_steps import command_of, printed
 from support.options import ALL_ON
 from support.rehearsal import (
@@ -250,9 +250,8 @@ def test_push_to_main_runs_the_full_matrix_and_install_checks(bake: Bake, tmp_pa
 def image_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The all-options bake has an image: its pull request's image job builds it for real, on
     the stand-in base (tests/support/containers.py), with the docker shim on PATH."""
-    storage, base = private_storage(tmp_path_factory.mktemp("containers"), cache_dir())
-    yield {**release_env({}), **storage.env, "REHEARSAL_BASE_IMAGE": base}
-    storage.remove()
+    with temporary_storage(tmp_path_factory.mktemp("containers"), cache_dir()) as (storage, base):
+        yield {**release_env({}), **storage.env, "REHEARSAL_BASE_IMAGE": base}
 
 
 def test_pull_request_on_the_all_options_bake_is_green(

@@ -39,7 +39,7 @@ import pytest
 from conftest import Bake, Project
 from github_api.openapi import Description
 from support.container_registry import LocalRegistry, local_registry, need_registry_tools
-from support.containers import STAND_IN_PYTHON, Storage, cache_dir, private_storage
+from support.containers import STAND_IN_PYTHON, Storage, cache_dir, temporary_storage
 from support.github_deployments import Deployments, github_deployments
 from support.rehearsal import Rehearsal, git, not_executed, notification_secrets, prepare_repository, rehearse
 from support.slack_webhook import SlackWebhook, slack_webhook
@@ -77,9 +77,8 @@ NOT_HERE = (
 @pytest.fixture(scope="module")
 def containers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Storage, str]]:
     need_registry_tools("the deployment rehearsal builds, pushes and runs the baked image")
-    storage, base = private_storage(tmp_path_factory.mktemp("containers"), cache_dir())
-    yield storage, base
-    storage.remove()
+    with temporary_storage(tmp_path_factory.mktemp("containers"), cache_dir()) as made:
+        yield made
 
 
 @pytest.fixture

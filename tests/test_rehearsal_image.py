@@ -28,7 +28,7 @@ from support.container_registry import (
     pull_by_digest,
     run_in_image,
 )
-from support.containers import STAND_IN_PYTHON, Storage, cache_dir, private_storage
+from support.containers import STAND_IN_PYTHON, Storage, cache_dir, temporary_storage
 from support.rehearsal import Rehearsal, not_executed, prepare_repository, rehearse
 from test_rehearsal_release import release_copy, release_env, tag
 
@@ -55,10 +55,9 @@ NOT_HERE = (
 def containers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Storage, str]]:
     need_registry_tools("the image rehearsal builds, pushes and runs the baked image")
     started = time.monotonic()
-    storage, base = private_storage(tmp_path_factory.mktemp("containers"), cache_dir())
-    print(f"\n[image rehearsal] stand-in base {base} ready in {time.monotonic() - started:.1f}s")
-    yield storage, base
-    storage.remove()
+    with temporary_storage(tmp_path_factory.mktemp("containers"), cache_dir()) as (storage, base):
+        print(f"\n[image rehearsal] stand-in base {base} ready in {time.monotonic() - started:.1f}s")
+        yield storage, base
 
 
 @pytest.fixture

@@ -16,10 +16,11 @@ images; the rehearsal's stand-ins reach the same storage through `Storage.env`. 
 kernel's overlay where a probe mounts one here (as root it does), else vfs, which works anywhere
 but copies the whole root file system for every layer: about 300 MB a step, 27 GB in one run of
 the suite, which filled a CI machine's disk. PIPELINE_STORAGE_DRIVER=vfs|overlay skips the probe.
-A storage made for one module is removed when the module is done (`Storage.remove`). The debootstrap tree is
-made once per cache directory and kept as a tarball (`cache_dir`): PIPELINE_TEMPLATE_CACHE/
-containers when that is set (CI may keep it across runs), else ~/.cache/pipeline-template/
-containers. The registry the rehearsal pushes to is tests/support/container_registry.py.
+A module's storage is removed when the module is done (`temporary_storage`, `shared_storage`).
+The debootstrap tree is made once per cache directory and kept as a tarball (`cache_dir`):
+PIPELINE_TEMPLATE_CACHE/containers when that is set (CI may keep it across runs), else
+~/.cache/pipeline-template/containers. The registry the rehearsal pushes to is
+tests/support/container_registry.py.
 """
 
 from __future__ import annotations
@@ -431,6 +432,16 @@ def private_storage(root: Path, cache: Path) -> tuple[Storage, str]:
     need_machine()
     storage = Storage(root).create()
     return storage, storage.import_stand_in(stand_in_tarball(cache))
+
+
+@contextlib.contextmanager
+def temporary_storage(root: Path, cache: Path) -> Iterator[tuple[Storage, str]]:
+    """`private_storage(root, cache)`, removed when the block ends (a module's fixture)."""
+    storage, base = private_storage(root, cache)
+    try:
+        yield storage, base
+    finally:
+        storage.remove()
 
 
 @contextlib.contextmanager
